@@ -1,0 +1,163 @@
+"""What is taught: modules loaded from markdown files, and the lists (tracks) admins curate.
+
+Module content belongs to its file; `load_curriculum` is the only writer. A module whose file
+disappears is retired, never deleted, so a learner's history keeps pointing at something.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Prefetch
+from django.urls import reverse
+
+
+class Kind(models.TextChoices):
+    BUILD = "build", "Build"
+    THEORY = "theory", "Theory"
+    PAPER = "paper", "Paper"
+    PRACTICE = "practice", "Practice"
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModuleQuerySet(models.QuerySet):
+    def active(self) -> ModuleQuerySet:
+        return self.filter(retired_at__isnull=True)
+
+    def for_catalogue(self) -> ModuleQuerySet:
+        # One query for the modules, one for all their topics.
+        return self.active().prefetch_related("topics").order_by("title")
+
+    def for_page(self) -> ModuleQuerySet:
+        # modules, topics, prerequisites, active checkpoints: four queries whatever the size.
+        return self.prefetch_related(
+            "topics",
+            Prefetch("prerequisites", queryset=Module.objects.order_by("title")),
+            Prefetch("checkpoints", queryset=Checkpoint.objects.active()),
+        )
+
+
+class Module(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
+    hours = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="modules", blank=True)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, related_name="unlocks", blank=True
+    )
+    # [{"title": …, "url": …, "kind": …}], in the file's order.
+    resources = models.JSONField(default=list, blank=True)
+    # Lines of the body's "Common failures" section, offered as failure-log starting points.
+    common_failures = models.JSONField(default=list, blank=True)
+    body_html = models.TextField(blank=True)  # rendered and sanitized at load time
+    source = models.CharField(max_length=500)  # file path, relative to the project when inside it
+    content_hash = models.CharField(max_length=64)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("module_detail", args=[self.slug])
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class CheckpointQuerySet(models.QuerySet):
+    def active(self) -> CheckpointQuerySet:
+        return self.filter(retired=False).order_by("position")
+
+
+class Checkpoint(models.Model):
+    """One `- [ ]` task-list item of a module body.
+
+    `key` is stable across edits of other lines (see docs/curriculum-format.md), so a
+    learner's ticks survive reloads. A checkpoint removed from its file is retired, not
+    deleted, for the same reason.
+    """
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="checkpoints")
+    key = models.SlugField(max_length=80)
+    text = models.CharField(max_length=500)  # markdown as written in the file
+    html = models.TextField(blank=True)  # the text rendered inline and sanitized
+    position = models.PositiveIntegerField()
+    retired = models.BooleanField(default=False)
+
+    objects = CheckpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "key"], name="checkpoint_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ModuleListQuerySet(models.QuerySet):
+    def published(self) -> ModuleListQuerySet:
+        return self.filter(published=True)
+
+
+class ModuleList(models.Model):
+    """A curated track: an ordered selection of modules. Owned by admins, never by the loader."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModuleListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("list_detail", args=[self.slug])
+
+
+class ModuleListItem(models.Model):
+    module_list = models.ForeignKey(ModuleList, on_delete=models.CASCADE, related_name="items")
+    # PROTECT: modules are retired rather than deleted; a list must never lose an item silently.
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="list_items")
+    position = models.PositiveIntegerField(default=0)
+    note = models.CharField("why this module", max_length=300, blank=True)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["module_list", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module_list", "module"], name="module_list_item_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_list}: {self.module}"
+
