@@ -118,7 +118,9 @@ def parse_email_url(url: str, *, base_dir: Path) -> dict:
         query = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
         unknown = set(query) - {"tls", "timeout"}
         if unknown:
-            raise ImproperlyConfigured(f"EMAIL_URL has unknown options: {', '.join(sorted(unknown))}.")
+            raise ImproperlyConfigured(
+                f"EMAIL_URL has unknown options: {', '.join(sorted(unknown))}."
+            )
         port = parts.port or (465 if scheme == "smtps" else 25)
         use_ssl = scheme == "smtps"
         tls_value = query.get("tls")
@@ -128,7 +130,9 @@ def parse_email_url(url: str, *, base_dir: Path) -> dict:
         try:
             timeout = int(query.get("timeout", "20"))
         except ValueError:
-            raise ImproperlyConfigured("EMAIL_URL timeout must be a whole number of seconds.") from None
+            raise ImproperlyConfigured(
+                "EMAIL_URL timeout must be a whole number of seconds."
+            ) from None
         return {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {

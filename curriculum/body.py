@@ -78,7 +78,11 @@ def analyse(body: str, path: str, first_line: int) -> tuple[BodyFacts, list[Prob
         number = first_line + offset
         fence_match = _FENCE.match(line)
         if fence is not None:
-            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
+            if (
+                fence_match
+                and fence_match.group(1)[0] == fence[0]
+                and len(fence_match.group(1)) >= len(fence)
+            ):
                 fence = None
             out.append(line)
             continue
@@ -119,7 +123,11 @@ def analyse(body: str, path: str, first_line: int) -> tuple[BodyFacts, list[Prob
                 text = text[: explicit.start()]
                 if key in explicit_keys:
                     problems.append(
-                        Problem(path, number, f"checkpoint key '{key}' is used twice (first on line {explicit_keys[key]})")
+                        Problem(
+                            path,
+                            number,
+                            f"checkpoint key '{key}' is used twice (first on line {explicit_keys[key]})",
+                        )
                     )
                 explicit_keys[key] = number
                 line = line[: len(line) - len(task.group(3))] + text
@@ -127,9 +135,16 @@ def analyse(body: str, path: str, first_line: int) -> tuple[BodyFacts, list[Prob
             if not text:
                 problems.append(Problem(path, number, "checkpoint has no text"))
             elif len(text) > MAX_CHECKPOINT:
-                problems.append(Problem(path, number, f"checkpoint is longer than {MAX_CHECKPOINT} characters"))
+                problems.append(
+                    Problem(path, number, f"checkpoint is longer than {MAX_CHECKPOINT} characters")
+                )
             facts.checkpoints.append(
-                CheckpointSpec(key=explicit.group(1) if explicit else "", text=text, line=number, explicit=bool(explicit))
+                CheckpointSpec(
+                    key=explicit.group(1) if explicit else "",
+                    text=text,
+                    line=number,
+                    explicit=bool(explicit),
+                )
             )
             out.append(line)
             continue
@@ -137,19 +152,25 @@ def analyse(body: str, path: str, first_line: int) -> tuple[BodyFacts, list[Prob
         if _ROADMAP_LINK.search(line):
             for kind, title, url in _ROADMAP_LINK.findall(line):
                 facts.roadmap_resources.append(
-                    {"title": title.strip(), "url": url, "kind": ROADMAP_KINDS.get(kind.lower(), "link")}
+                    {
+                        "title": title.strip(),
+                        "url": url,
+                        "kind": ROADMAP_KINDS.get(kind.lower(), "link"),
+                    }
                 )
             line = _ROADMAP_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(3)})", line)
 
         stripped = line.strip()
-        if not stripped:
+        if not stripped or (
+            _LIST_ITEM.match(line)
+            or stripped.startswith((">", "|", "<", "    ", "\t"))
+            or stripped in {"***", "---", "___"}
+        ):
             end_paragraph()
-        elif _LIST_ITEM.match(line) or stripped.startswith((">", "|", "<", "    ", "\t")) or stripped in {"***", "---", "___"}:
-            end_paragraph()
-        elif not facts.summary:
+        elif not facts.summary and plain_text(_MD_IMAGE.sub("", stripped)):
             # A paragraph made only of images or badges says nothing about the module.
-            if plain_text(_MD_IMAGE.sub("", stripped)):
-                paragraph.append(stripped)
+            paragraph.append(stripped)
+
         out.append(line)
 
     end_paragraph()

@@ -71,7 +71,8 @@ def parse(text: str, path: str) -> tuple[FrontMatter, list[Problem]]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
-        return result, [_yaml_problem(error, path, first_line)]
+        last_line = first_line + max(yaml_text.count("\n"), 0)
+        return result, [_yaml_problem(error, path, first_line, last_line)]
     except yaml.YAMLError as error:
         return result, [Problem(path, first_line, f"front matter is not valid YAML: {error}")]
     finally:
@@ -178,13 +179,17 @@ def _check_hours(value, node, first_line, line):
 
 def _check_topics(value, node, first_line, line):
     if not isinstance(value, list):
-        return None, [(line, f"topics must be a list, e.g. [nlp, transformers], not {_describe(value)}")]
+        return None, [
+            (line, f"topics must be a list, e.g. [nlp, transformers], not {_describe(value)}")
+        ]
     messages = []
     topics = []
     for index, item in enumerate(value):
         item_line = first_line + node.value[index].start_mark.line
         if not isinstance(item, str) or not item.strip():
-            messages.append((item_line, f"each topic must be non-empty text, not {_describe(item)}"))
+            messages.append(
+                (item_line, f"each topic must be non-empty text, not {_describe(item)}")
+            )
         elif len(item) > 80:
             messages.append((item_line, "a topic is longer than 80 characters"))
         elif item.strip() not in topics:
@@ -200,19 +205,28 @@ def _check_prerequisites(value, node, first_line, line):
         item_line = first_line + node.value[index].start_mark.line
         if not isinstance(item, str) or not is_valid_slug(item):
             messages.append((item_line, f"prerequisite {item!r} is not a module slug"))
+    if messages:
+        return None, messages
     return list(dict.fromkeys(value)), messages
 
 
 def _check_resources(value, node, first_line, line):
     if not isinstance(value, list):
-        return None, [(line, f"resources must be a list of {{title, url, kind}}, not {_describe(value)}")]
+        return None, [
+            (line, f"resources must be a list of {{title, url, kind}}, not {_describe(value)}")
+        ]
     messages = []
     resources = []
     for index, item in enumerate(value):
         item_node = node.value[index]
         item_line = first_line + item_node.start_mark.line
         if not isinstance(item, dict):
-            messages.append((item_line, f"each resource must be a mapping with title and url, not {_describe(item)}"))
+            messages.append(
+                (
+                    item_line,
+                    f"each resource must be a mapping with title and url, not {_describe(item)}",
+                )
+            )
             continue
         for key in item:
             if key not in RESOURCE_KEYS:
@@ -232,7 +246,10 @@ def _check_resources(value, node, first_line, line):
         if kind not in RESOURCE_KINDS:
             hint = _did_you_mean(str(kind), RESOURCE_KINDS)
             messages.append(
-                (item_line, f"resource kind must be one of {', '.join(RESOURCE_KINDS)}, not {kind!r}{hint}")
+                (
+                    item_line,
+                    f"resource kind must be one of {', '.join(RESOURCE_KINDS)}, not {kind!r}{hint}",
+                )
             )
         resources.append({"title": str(title).strip(), "url": str(url).strip(), "kind": kind})
     return resources, messages
@@ -250,9 +267,12 @@ _CHECKERS = {
 }
 
 
-def _yaml_problem(error: yaml.MarkedYAMLError, path: str, first_line: int) -> Problem:
+def _yaml_problem(
+    error: yaml.MarkedYAMLError, path: str, first_line: int, last_line: int
+) -> Problem:
     mark = error.problem_mark or error.context_mark
-    line = first_line + (mark.line if mark else 0)
+    # At the end of the text the mark points past it; name the last line that has YAML.
+    line = min(first_line + (mark.line if mark else 0), last_line)
     if isinstance(error, yaml.constructor.ConstructorError) and "tag" in str(error.problem):
         tag = re.search(r"'([^']*)'", str(error.problem))
         shown = tag.group(1) if tag else "a YAML tag"

@@ -117,7 +117,8 @@ def discover(roots: list[Path]) -> tuple[list[SourceFile], list[Problem]]:
             candidates = sorted(
                 path
                 for path in absolute.rglob("*.md")
-                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(absolute).parts)
+                if path.is_file()
+                and not any(part.startswith(".") for part in path.relative_to(absolute).parts)
             )
             base = absolute
         else:
@@ -135,7 +136,9 @@ def read_and_parse(file: SourceFile, row: dict | None) -> tuple[Parsed | None, l
     path = file.display
     size = file.path.stat().st_size
     if size > MAX_BYTES:
-        return None, [Problem(path, 1, f"file is {size:,} bytes; a module file may be at most 1 MB")]
+        return None, [
+            Problem(path, 1, f"file is {size:,} bytes; a module file may be at most 1 MB")
+        ]
     raw = file.path.read_bytes()
     if not raw.strip():
         return None, [Problem(path, 1, "file is empty: a module needs at least a title or a body")]
@@ -149,7 +152,11 @@ def read_and_parse(file: SourceFile, row: dict | None) -> tuple[Parsed | None, l
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         bad = raw[error.start : error.start + 1].hex()
         return None, [
-            Problem(path, line, f"not valid UTF-8 (byte 0x{bad} at column {column}): save the file as UTF-8")
+            Problem(
+                path,
+                line,
+                f"not valid UTF-8 (byte 0x{bad} at column {column}): save the file as UTF-8",
+            )
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     content_hash = hashlib.sha256(RENDER_VERSION + raw).hexdigest()
@@ -223,7 +230,9 @@ def _assign_slugs(parsed: list[Parsed]) -> list[Problem]:
         for item in derived:
             options = candidates[id(item)]
             groups[options[min(level[id(item)], len(options) - 1)]].append(item)
-        clashes = {slug: items for slug, items in groups.items() if len(items) > 1 or slug in explicit}
+        clashes = {
+            slug: items for slug, items in groups.items() if len(items) > 1 or slug in explicit
+        }
         movable = False
         for items in clashes.values():
             for item in items:
@@ -266,15 +275,20 @@ def _check_foreign_slugs(parsed, existing, in_scope) -> list[Problem]:
     problems = []
     for item in parsed:
         row = existing.get(item.slug)
-        if row and not in_scope(row["source"]) and _absolute_source(row["source"]).exists():
-            if row["retired_at"] is None:
-                problems.append(
-                    Problem(
-                        item.file.display,
-                        item.front.lines.get("slug", 1),
-                        f"slug '{item.slug}' already belongs to a module loaded from {row['source']}",
-                    )
+        # A module from elsewhere keeps its slug while its file exists and it is active.
+        if (
+            row
+            and row["retired_at"] is None
+            and not in_scope(row["source"])
+            and _absolute_source(row["source"]).exists()
+        ):
+            problems.append(
+                Problem(
+                    item.file.display,
+                    item.front.lines.get("slug", 1),
+                    f"slug '{item.slug}' already belongs to a module loaded from {row['source']}",
                 )
+            )
     return problems
 
 
@@ -287,7 +301,9 @@ def _check_prerequisites(parsed, existing, in_scope) -> list[Problem]:
         if row["retired_at"] is None and not in_scope(row["source"]) and slug not in run_slugs
     }
     known = run_slugs | outside
-    graph: dict[str, list[str]] = {slug: list(row["prerequisites"]) for slug, row in existing.items() if slug in outside}
+    graph: dict[str, list[str]] = {
+        slug: list(row["prerequisites"]) for slug, row in existing.items() if slug in outside
+    }
     where: dict[str, tuple[str, int]] = {}
     for item in parsed:
         graph[item.slug] = item.prerequisites
@@ -295,7 +311,13 @@ def _check_prerequisites(parsed, existing, in_scope) -> list[Problem]:
         for slug, line in zip(item.prerequisites, item.front.prerequisite_lines, strict=False):
             if slug not in known:
                 hint = frontmatter._did_you_mean(slug, sorted(known))
-                problems.append(Problem(item.file.display, line, f"prerequisite '{slug}' is not a known module{hint}"))
+                problems.append(
+                    Problem(
+                        item.file.display,
+                        line,
+                        f"prerequisite '{slug}' is not a known module{hint}",
+                    )
+                )
     if problems:
         return problems
     for cycle in find_cycles(graph):
@@ -449,7 +471,13 @@ def _write_checkpoints(changed: list[Parsed], ids: dict[str, int], changed_ids: 
             checkpoint = current.pop((module_id, spec.key), None)
             if checkpoint is None:
                 creates.append(
-                    Checkpoint(module_id=module_id, key=spec.key, text=spec.text, html=html, position=position)
+                    Checkpoint(
+                        module_id=module_id,
+                        key=spec.key,
+                        text=spec.text,
+                        html=html,
+                        position=position,
+                    )
                 )
             elif (checkpoint.text, checkpoint.html, checkpoint.position, checkpoint.retired) != (
                 spec.text,
@@ -509,4 +537,3 @@ def _humanize(file: SourceFile) -> str:
     slug = derived_slug_candidates(file)[0]
     words = slug.replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else file.path.stem
-

@@ -160,4 +160,3 @@ class ModuleListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module_list}: {self.module}"
-

@@ -140,10 +140,7 @@ def _image_as_link(match: re.Match) -> str:
     src = attributes.get("src")
     if not src:
         return f'<span class="image-placeholder">[{label}]</span>'
-    return (
-        f'<a class="image-link" href="{src}" rel="noopener noreferrer">'
-        f"[image: {label}]</a>"
-    )
+    return f'<a class="image-link" href="{src}" rel="noopener noreferrer">[image: {label}]</a>'
 
 
 # --- LaTeX math -------------------------------------------------------------------------
@@ -200,13 +197,13 @@ class _InlineMathProcessor(InlineProcessor):
         super().__init__(pattern, md)
         self.display = display
 
-    def handleMatch(self, m: re.Match, data: str) -> tuple[str, int, int]:  # noqa: N802
+    def handleMatch(self, m: re.Match, data: str) -> tuple[str, int, int]:
         placeholder = self.md.htmlStash.store(latex_to_mathml(m.group(1), display=self.display))
         return placeholder, m.start(0), m.end(0)
 
 
 class MathExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(_BlockMathPreprocessor(md), "block_math", 20)
         # Below backticks (190), so `$x$` inside code stays code.
         md.inlinePatterns.register(
@@ -215,4 +212,3 @@ class MathExtension(Extension):
         md.inlinePatterns.register(
             _InlineMathProcessor(_INLINE_MATH, md, display=False), "inline_math", 185
         )
-

@@ -1,0 +1,123 @@
+"""Admin: module content is read-only (its file owns it); module lists are curated here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from curriculum.models import Checkpoint, Module, ModuleList, ModuleListItem, Topic
+
+
+class CheckpointInline(admin.TabularInline):
+    model = Checkpoint
+    fields = ["position", "key", "text", "retired"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "kind", "hours", "status", "source"]
+    list_filter = ["kind", ("retired_at", admin.EmptyFieldListFilter), "topics"]
+    search_fields = ["title", "slug", "summary"]
+    readonly_fields = [
+        "slug", "title", "summary", "kind", "hours", "topic_names", "prerequisite_links",
+        "resources", "source", "content_hash", "retired_at", "created_at", "updated_at", "preview",
+    ]  # fmt: skip
+    fields = readonly_fields
+    inlines = [CheckpointInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # modules come from files: `manage.py load_curriculum`
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a retired module is kept for the learners who worked on it
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("topics", "prerequisites")
+
+    @admin.display(description="Status", ordering="retired_at")
+    def status(self, module: Module) -> str:
+        return "retired" if module.is_retired else "active"
+
+    @admin.display(description="Topics")
+    def topic_names(self, module: Module) -> str:
+        return ", ".join(topic.name for topic in module.topics.all()) or "—"
+
+    @admin.display(description="Prerequisites")
+    def prerequisite_links(self, module: Module) -> str:
+        prerequisites = list(module.prerequisites.all())
+        if not prerequisites:
+            return "—"
+        return format_html(
+            ", ".join(['<a href="{}">{}</a>'] * len(prerequisites)),
+            *[value for p in prerequisites for value in (p.get_absolute_url(), p.title)],
+        )
+
+    @admin.display(description="Preview")
+    def preview(self, module: Module) -> str:
+        # body_html was sanitized by nh3 when the file was loaded.
+        return mark_safe(f'<div class="trajectory-preview">{module.body_html}</div>')  # noqa: S308
+
+
+class ModuleListItemInline(admin.TabularInline):
+    model = ModuleListItem
+    fields = ["position", "module", "required", "note", "module_status"]
+    readonly_fields = ["module_status"]
+    autocomplete_fields = ["module"]
+    extra = 1
+    ordering = ["position", "id"]
+
+    @admin.display(description="Module")
+    def module_status(self, item: ModuleListItem) -> str:
+        if not item.pk:
+            return ""
+        if item.module.is_retired:
+            return format_html("<strong>{}</strong>", "⚠ retired: its file is gone")
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">preview</a> · {} h',
+            item.module.get_absolute_url(),
+            item.module.hours or "?",
+        )
+
+
+@admin.register(ModuleList)
+class ModuleListAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "published", "item_count", "retired_items", "updated_at"]
+    list_filter = ["published"]
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ModuleListItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("items__module")
+
+    @admin.display(description="Modules")
+    def item_count(self, module_list: ModuleList) -> int:
+        return len(module_list.items.all())
+
+    @admin.display(description="Retired modules")
+    def retired_items(self, module_list: ModuleList) -> str:
+        retired = [item.module.title for item in module_list.items.all() if item.module.is_retired]
+        return ", ".join(retired) if retired else "—"
+
+    def view_on_site(self, module_list: ModuleList) -> str:
+        return module_list.get_absolute_url()
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

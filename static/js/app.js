@@ -1,0 +1,1 @@
+// Trajectory: small behaviours that need JavaScript. Everything works without it.

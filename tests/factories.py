@@ -1,0 +1,68 @@
+"""Small builders for test data, made in code (no fixtures files)."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from curriculum.models import Checkpoint, Module, ModuleList, ModuleListItem, Topic
+
+
+def make_modules(
+    count: int, *, prefix: str = "m", topics: int = 3, checkpoints: int = 3
+) -> list[Module]:
+    """`count` modules, each with topics, checkpoints and a prerequisite on the previous one."""
+    topic_objs = [
+        Topic.objects.get_or_create(slug=f"{prefix}-topic-{i}", defaults={"name": f"Topic {i}"})[0]
+        for i in range(topics)
+    ]
+    modules = Module.objects.bulk_create(
+        [
+            Module(
+                slug=f"{prefix}-{i:04d}",
+                title=f"Module {prefix} {i:04d}",
+                summary=f"Summary {i}",
+                kind="build",
+                hours=Decimal("2.5"),
+                body_html=f"<p>Body {i}</p>",
+                source=f"/nowhere/{prefix}-{i}.md",
+                content_hash="x",
+                resources=[{"title": "r", "url": "https://example.com", "kind": "docs"}],
+            )
+            for i in range(count)
+        ]
+    )
+    Module.topics.through.objects.bulk_create(
+        [Module.topics.through(module_id=m.id, topic_id=t.id) for m in modules for t in topic_objs]
+    )
+    Module.prerequisites.through.objects.bulk_create(
+        [
+            Module.prerequisites.through(from_module_id=b.id, to_module_id=a.id)
+            for a, b in itertools.pairwise(modules)
+        ]
+    )
+    Checkpoint.objects.bulk_create(
+        [
+            Checkpoint(
+                module=m, key=f"c{j}", text=f"Checkpoint {j}", html=f"Checkpoint {j}", position=j
+            )
+            for m in modules
+            for j in range(checkpoints)
+        ]
+    )
+    return modules
+
+
+def make_list(
+    modules: list[Module], *, slug: str = "track", published: bool = True, **fields
+) -> ModuleList:
+    module_list = ModuleList.objects.create(
+        slug=slug, title=fields.pop("title", "A track"), published=published, **fields
+    )
+    ModuleListItem.objects.bulk_create(
+        [
+            ModuleListItem(module_list=module_list, module=m, position=i)
+            for i, m in enumerate(modules)
+        ]
+    )
+    return module_list
