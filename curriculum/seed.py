@@ -36,7 +36,9 @@ NLP_12_WEEKS = ListSeed(
         "The path of an experienced programmer who gives himself three months and keeps only "
         "the NLP modules: information theory, an LSTM and then a transformer language model "
         "written from scratch, three papers read line by line, fine-tuning on dialogue, fast "
-        "sampling with a key-value cache, and a chatbot at the end. About 10–11 hours a week."
+        "sampling with a key-value cache, and a chatbot at the end. About 10–11 hours a week. "
+        "It assumes you already write Python and NumPy comfortably and know how backpropagation "
+        "works; if not, take the first modules of “Deep learning foundations” before it."
     ),
     items=(
         Item(

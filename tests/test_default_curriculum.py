@@ -1,0 +1,133 @@
+"""The curriculum Trajectory ships with: complete modules and credible, well-ordered lists."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from curriculum.models import Kind, Module, ModuleList
+from curriculum.seed import NLP_12_WEEKS, SEEDS, seed_lists
+from curriculum.views import annotate_order, list_totals
+from tests.conftest import REPO
+from tests.curriculum_helpers import load
+
+pytestmark = pytest.mark.django_db
+CONTENT = REPO / "curriculum" / "content"
+
+
+@pytest.fixture
+def catalogue():
+    run = load(CONTENT)
+    assert run.status == 0, run.stderr
+    return {module.slug: module for module in Module.objects.prefetch_related("checkpoints")}
+
+
+def test_the_content_folder_passes_check():
+    run = load(CONTENT, check=True)
+    assert run.status == 0, run.stderr
+
+
+def test_there_are_at_least_24_modules_of_every_kind(catalogue):
+    assert len(catalogue) >= 24
+    assert {module.kind for module in catalogue.values()} == set(Kind.values)
+
+
+def test_every_module_is_complete(catalogue):
+    problems = []
+    for slug, module in catalogue.items():
+        checkpoints = [c for c in module.checkpoints.all() if not c.retired]
+        if not 3 <= len(checkpoints) <= 8:
+            problems.append(f"{slug}: {len(checkpoints)} checkpoints")
+        if not module.hours or module.hours <= 0:
+            problems.append(f"{slug}: no hours")
+        if not module.summary:
+            problems.append(f"{slug}: no summary")
+        https = [r for r in module.resources if r["url"].startswith("https://")]
+        if not 2 <= len(module.resources) <= 6 or len(https) != len(module.resources):
+            problems.append(f"{slug}: resources must be 2–6 https links, got {module.resources}")
+        if len(module.common_failures) < 3:
+            problems.append(f"{slug}: a 'Common failures' section with at least 3 items is missing")
+        for heading in (
+            "h-why-it-matters",
+            "h-learning-objectives",
+            "h-deliverable",
+            "h-common-failures",
+        ):
+            if f'id="{heading}"' not in module.body_html:
+                problems.append(f"{slug}: no section {heading}")
+        if "math-error" in module.body_html:
+            problems.append(f"{slug}: a formula does not render")
+    assert problems == []
+
+
+def test_paper_modules_follow_the_reading_method(catalogue):
+    papers = [m for m in catalogue.values() if m.kind == Kind.PAPER]
+    assert len(papers) >= 3
+    for module in papers:
+        text = module.body_html.lower()
+        assert "skim" in text, module.slug
+        assert "re-derive" in text or "rederive" in text, module.slug
+
+
+def test_the_12_week_list_is_in_prerequisite_order_and_100_to_150_hours(catalogue):
+    assert seed_lists() == [(seed.slug, "created") for seed in SEEDS]
+    track = ModuleList.objects.get(slug=NLP_12_WEEKS.slug)
+    items = list(track.items.select_related("module").prefetch_related("module__prerequisites"))
+
+    for item in annotate_order(items):
+        assert item.later_prerequisites == [], (
+            f"{item.module.slug} comes before {item.later_prerequisites}"
+        )
+    totals = list_totals(items)
+    assert Decimal(100) <= totals["total_hours"] <= Decimal(150)
+    slugs = [item.module.slug for item in items]
+    for essential in (
+        "information-theory-for-lms",
+        "lstm-language-model",
+        "transformer-language-model",
+        "paper-attention-is-all-you-need",
+        "finetune-dialogue",
+        "kv-cache-generation",
+        "chatbot-capstone",
+    ):
+        assert essential in slugs
+
+
+def test_every_seeded_list_is_in_prerequisite_order(catalogue):
+    seed_lists()
+    for track in ModuleList.objects.all():
+        items = list(track.items.select_related("module").prefetch_related("module__prerequisites"))
+        assert all(item.later_prerequisites == [] for item in annotate_order(items)), track.slug
+
+
+def test_seeding_again_never_overwrites_an_admins_edits(catalogue):
+    seed_lists()
+    track = ModuleList.objects.get(slug=NLP_12_WEEKS.slug)
+    track.title = "My own title"
+    track.save()
+    first = track.items.first()
+    first.note = "edited by an admin"
+    first.save()
+    track.items.last().delete()
+    count = track.items.count()
+
+    assert seed_lists()[0] == (NLP_12_WEEKS.slug, "exists, left as the admins keep it")
+
+    track.refresh_from_db()
+    assert track.title == "My own title"
+    assert track.items.count() == count
+    assert track.items.first().note == "edited by an admin"
+
+
+def test_a_list_is_not_seeded_half_empty(db):
+    assert seed_lists()[0][1].startswith("skipped: modules not loaded")
+    assert not ModuleList.objects.exists()
+
+
+def test_the_12_week_list_page_reads_as_a_plan(client, catalogue):
+    seed_lists()
+    page = client.get(f"/lists/{NLP_12_WEEKS.slug}/").text
+    assert "NLP practitioner in 12 weeks" in page
+    assert "134 hours in all" in page
+    assert "Comes before its prerequisite" not in page
