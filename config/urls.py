@@ -4,7 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("curriculum.urls")),
+    path("", include("learners.account_urls")),
     path("", include("learners.urls")),
+
 ]
 
 handler400 = "config.errors.bad_request"

@@ -1,10 +1,30 @@
-"""Everything a learner owns. The account comes first: email is the login."""
+"""Everything a learner owns: the account, plans, progress per module, notes and study sessions.
+
+Progress belongs to the learner and the module, not to a plan: a module finished in an
+abandoned plan is still finished in the next one. A plan is the time box and the selection.
+"""
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+
+from curriculum.models import Checkpoint, Module, ModuleList
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name like Europe/Paris or UTC.")
 
 
 class UserManager(BaseUserManager):
@@ -29,9 +49,33 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=80, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    weekly_hours_target = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("80"))],
+    )
+    weekly_email = models.BooleanField("weekly progress email", default=True)
+    weekly_email_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    weekly_email_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)]
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -42,6 +86,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekly_email_hour__gte=0, weekly_email_hour__lte=23),
+                name="user_email_hour_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_email_weekday__gte=0, weekly_email_weekday__lte=6),
+                name="user_email_weekday_range",
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.display_name or self.email
 
@@ -50,3 +106,306 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.display_name or self.email
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def local_today(self):
+        return timezone.now().astimezone(self.tz).date()
+
+
+class LoginFailure(models.Model):
+    """One failed login, for slowing down guessing (learners/throttle.py). Old rows are pruned."""
+
+    email = models.CharField(max_length=254, db_index=True)  # as typed, lowercased
+    address = models.GenericIPAddressField(db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.address} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    FINISHED = "finished", "Finished"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class PlanQuerySet(models.QuerySet):
+    def for_learner(self, learner) -> PlanQuerySet:
+        return self.filter(learner=learner)
+
+    def active(self) -> PlanQuerySet:
+        return self.filter(status=PlanStatus.ACTIVE)
+
+
+class Plan(models.Model):
+    """A time box: a goal, a start, a target end, weekly hours, and the modules chosen for it."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plans"
+    )
+    module_list = models.ForeignKey(
+        ModuleList, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
+    )
+    goal = models.CharField("what will you build?", max_length=300)
+    start_date = models.DateField()
+    target_end = models.DateField()
+    weekly_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("80"))],
+    )
+    status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One active plan per learner, enforced by the database (two tabs can't make two).
+            models.UniqueConstraint(
+                fields=["learner"], condition=Q(status="active"), name="one_active_plan_per_learner"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_end__gt=models.F("start_date")), name="plan_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gt=0), name="plan_weekly_hours_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.goal
+
+    def get_absolute_url(self) -> str:
+        return reverse("plan_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PlanStatus.ACTIVE
+
+    @property
+    def total_weeks(self) -> int:
+        return max(1, -(-(self.target_end - self.start_date).days // 7))
+
+    def week_number(self, today) -> int:
+        """1-based week of the plan that `today` falls in (0 before the start)."""
+        if today < self.start_date:
+            return 0
+        return (today - self.start_date).days // 7 + 1
+
+
+class PlanItem(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="plan_items")
+    position = models.PositiveIntegerField()
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "module"], name="plan_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.module}"
+
+
+# --- progress per module ---------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+
+
+class ModuleProgress(models.Model):
+    """A learner's state on one module; its timestamps follow the status automatically."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress"
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="progress")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # done or skipped
+    confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "module"], name="progress_unique"),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=5),
+                name="progress_confidence_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.module}: {self.get_status_display()}"
+
+
+class StatusChange(models.Model):
+    """Every change of a module's status, for the timeline."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
+    old_status = models.CharField(max_length=12, choices=Status.choices)
+    new_status = models.CharField(max_length=12, choices=Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["learner", "-at"], name="statuschange_learner_at")
+        ]  # timeline
+
+    def __str__(self) -> str:
+        return f"{self.module}: {self.old_status} → {self.new_status}"
+
+
+class ConfidenceRating(models.Model):
+    """How competent the learner felt, each time they said so: the trajectory of confidence."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confidence_ratings"
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["learner", "module", "-at"], name="confidence_learner_module")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=5), name="confidence_value_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module}: {self.value}"
+
+
+class CheckpointTick(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticks"
+    )
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="ticks")
+    ticked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # A double click or two tabs tick once.
+            models.UniqueConstraint(fields=["learner", "checkpoint"], name="tick_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["learner", "ticked_at"], name="tick_learner_at")
+        ]  # weekly counts
+
+    def __str__(self) -> str:
+        return f"{self.learner} ✓ {self.checkpoint}"
+
+
+# --- the journal -----------------------------------------------------------------------------
+
+
+class Note(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=20_000)
+    body_html = models.TextField()  # rendered and sanitized on save
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["learner", "module", "-created_at"], name="note_learner_module")
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+    def save(self, *args, **kwargs) -> None:
+        from curriculum.rendering import render_markdown
+
+        self.body_html = render_markdown(self.body, anchors=False)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class StudySession(models.Model):
+    """Time spent studying, on a day of the learner's own calendar."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()  # the learner's local date
+    minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    description = models.CharField("what I did", max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        indexes = [
+            models.Index(fields=["learner", "date"], name="session_learner_date")
+        ]  # weekly hours
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=1440), name="session_minutes_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.minutes} min"
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.01"))
+
+
+class Timer(models.Model):
+    """A running start/stop timer; stopping it logs a study session. One per learner."""
+
+    learner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timer"
+    )
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.learner} since {self.started_at}"
+
+    def elapsed(self, now=None) -> timedelta:
+        return (now or timezone.now()) - self.started_at
