@@ -6,7 +6,6 @@ urlpatterns = [
     path("", include("curriculum.urls")),
     path("", include("learners.account_urls")),
     path("", include("learners.urls")),
-
 ]
 
 handler400 = "config.errors.bad_request"

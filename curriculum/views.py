@@ -41,7 +41,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
     module = _get_active_module(slug)
-    return render(request, "curriculum/module_detail.html", {"module": module})
+    context = {"module": module}
+    if request.user.is_authenticated:
+        # The learner's own record of the module, beside its text.
+        from learners.module_panel import build_module_panel
+
+        panel = build_module_panel(request.user, module)
+        context["panel"] = panel
+    return render(request, "curriculum/module_detail.html", context)
 
 
 def list_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,20 +1,219 @@
-"""A learner's pages. Anonymous visitors get the landing page at `/`."""
+"""A learner's pages: the dashboard and plans. Module actions are in module_views.py,
+study time in session_views.py.
+
+Every view that takes an object id looks it up through one ownership helper, so another
+learner's id is a 404, never a leak.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from curriculum.models import ModuleList
+from curriculum.models import Module, ModuleList
+from learners.dashboard import build_dashboard
+from learners.forms import PlanForm, PlanStartForm, session_form_for
+from learners.models import Plan, PlanItem, PlanStatus
+from learners.plan_state import load_plan_state
+from learners.plans import PlanError, add_module, end_plan, move_item, remove_item, start_plan
+
+PLAN_WEEKS = 12
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return dashboard(request)
     return landing(request)
 
 
 def landing(request: HttpRequest) -> HttpResponse:
-    lists = ModuleList.objects.published().annotate(
+    return render(request, "learners/landing.html", {"lists": published_lists()})
+
+
+def published_lists():
+    return ModuleList.objects.published().annotate(
         module_count=Count("items"), hours=Sum("items__module__hours")
     )
-    return render(request, "learners/landing.html", {"lists": lists})
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    board = build_dashboard(request.user)
+    context = {"board": board, "session_form": session_form_for(request.user, board)}
+    if board.plan is None:
+        context["lists"] = published_lists()
+    return render(request, "learners/dashboard.html", context)
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+def _get_plan_for_user(request: HttpRequest, pk: int) -> Plan:
+    return get_object_or_404(
+        Plan.objects.select_related("module_list"), pk=pk, learner=request.user
+    )
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = Plan.objects.for_learner(request.user).annotate(module_count=Count("items"))
+    return render(request, "learners/plan_list.html", {"plans": plans, "lists": published_lists()})
+
+
+@login_required
+def plan_new(request: HttpRequest) -> HttpResponse:
+    """Start a plan from a published list, keeping only the modules the learner wants."""
+    lists = ModuleList.objects.published()
+    slug = request.POST.get("list") or request.GET.get("list")
+    if not slug:
+        return render(request, "learners/plan_choose_list.html", {"lists": published_lists()})
+    module_list = get_object_or_404(lists, slug=slug)
+    items = list(module_list.items.filter(module__retired_at__isnull=True).select_related("module"))
+    choices = [(str(item.module_id), item.module.title) for item in items]
+    today = request.user.local_today()
+    initial = {
+        "start_date": today,
+        "target_end": today + timedelta(weeks=PLAN_WEEKS),
+        "weekly_hours": request.user.weekly_hours_target,
+        "modules": [value for value, _ in choices],
+    }
+    form = PlanStartForm(request.POST or None, initial=initial, module_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        kept = set(form.cleaned_data["modules"])
+        chosen = [item for item in items if str(item.module_id) in kept]
+        try:
+            plan = start_plan(
+                request.user,
+                goal=form.cleaned_data["goal"],
+                start_date=form.cleaned_data["start_date"],
+                target_end=form.cleaned_data["target_end"],
+                weekly_hours=form.cleaned_data["weekly_hours"],
+                modules=[item.module for item in chosen],
+                module_list=module_list,
+                required={item.module_id: item.required for item in chosen},
+            )
+        except PlanError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your plan has started. The first module is waiting below.")
+            return redirect("dashboard" if plan.is_active else plan)
+    has_active = Plan.objects.for_learner(request.user).active().exists()
+    return render(
+        request,
+        "learners/plan_new.html",
+        {"form": form, "module_list": module_list, "items": items, "has_active": has_active},
+    )
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    state = load_plan_state(plan)
+    in_plan = {s.module.id for s in state.modules}
+    addable = (
+        Module.objects.active().exclude(id__in=in_plan).only("id", "slug", "title")
+        if plan.is_active
+        else []
+    )
+    template = "learners/plan_detail.html"
+    if request.htmx:
+        template += "#plan_modules"
+    return render(request, template, {"plan": plan, "state": state, "addable": addable})
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    if not plan.is_active:
+        messages.error(request, "This plan has ended; it can be read but not changed.")
+        return redirect(plan)
+    form = PlanForm(
+        request.POST or None,
+        initial={
+            "goal": plan.goal,
+            "start_date": plan.start_date,
+            "target_end": plan.target_end,
+            "weekly_hours": plan.weekly_hours,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        for field in ("goal", "start_date", "target_end", "weekly_hours"):
+            setattr(plan, field, form.cleaned_data[field])
+        plan.save(update_fields=["goal", "start_date", "target_end", "weekly_hours"])
+        messages.success(request, "Plan updated.")
+        return redirect(plan)
+    return render(request, "learners/plan_edit.html", {"plan": plan, "form": form})
+
+
+@login_required
+@require_POST
+def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    outcome = request.POST.get("outcome", "")
+    try:
+        end_plan(plan, outcome)
+    except PlanError as error:
+        messages.error(request, str(error))
+    else:
+        word = "finished — well done" if outcome == PlanStatus.FINISHED else "abandoned"
+        messages.success(request, f"Plan {word}. It stays readable under Plans.")
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    module = Module.objects.active().filter(slug=request.POST.get("module", "")).first()
+    if module is None:
+        messages.error(request, "Choose a module from the catalogue to add.")
+    else:
+        try:
+            add_module(plan, module)
+        except PlanError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Added “{module.title}” at the end of your plan.")
+    return _plan_changed(request, plan)
+
+
+@login_required
+@require_POST
+def plan_item_remove(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    item = get_object_or_404(PlanItem.objects.select_related("module"), pk=item_id, plan=plan)
+    try:
+        remove_item(plan, item)
+    except PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Dropped “{item.module.title}”. Your record of it is kept.")
+    return _plan_changed(request, plan)
+
+
+@login_required
+@require_POST
+def plan_item_move(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    item = get_object_or_404(PlanItem, pk=item_id, plan=plan)
+    try:
+        move_item(plan, item, request.POST.get("direction", ""))
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _plan_changed(request, plan)
+
+
+def _plan_changed(request: HttpRequest, plan: Plan) -> HttpResponse:
+    """htmx gets the plan's module list again; a plain form post goes back to the plan page."""
+    if request.htmx:
+        return plan_detail(request, plan.pk)
+    return redirect(reverse("plan_detail", args=[plan.pk]))

@@ -74,3 +74,20 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- the cast: an owner, another learner, and (by not logging in) an anonymous visitor -------
+
+
+@pytest.fixture
+def alice(db):
+    from tests.factories import make_learner
+
+    return make_learner("alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    from tests.factories import make_learner
+
+    return make_learner("bob@example.com", display_name="Bob")

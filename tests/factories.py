@@ -66,3 +66,27 @@ def make_list(
         ]
     )
     return module_list
+
+
+def make_learner(email: str = "alice@example.com", **fields):
+    from learners.models import User
+
+    return User.objects.create_user(email, "a-long-password-123", **fields)
+
+
+def make_plan(learner, modules: list[Module], **fields):
+    """An active plan over `modules`, started today (in the learner's zone) for 12 weeks."""
+    from datetime import timedelta
+
+    from learners.plans import start_plan
+
+    today = learner.local_today()
+    return start_plan(
+        learner,
+        goal=fields.pop("goal", "Build a chatbot"),
+        start_date=fields.pop("start_date", today),
+        target_end=fields.pop("target_end", today + timedelta(weeks=12)),
+        weekly_hours=fields.pop("weekly_hours", Decimal("10")),
+        modules=modules,
+        **fields,
+    )
