@@ -1,15 +1,26 @@
-"""Account URLs. Placeholder wiring: the accounts work replaces these views."""
+"""Account URLs: sign up, log in and out, password change and reset, settings."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from learners import views
+from learners import accounts
 
 urlpatterns = [
-    path("signup/", views.home, name="signup"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("settings/", views.home, name="settings"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("signup/", accounts.signup, name="signup"),
+    path("login/", accounts.login, name="login"),
+    path("logout/", accounts.logout, name="logout"),
+    path("settings/", accounts.account_settings, name="settings"),
+    path("password/change/", accounts.password_change, name="password_change"),
+    path("password/change/done/", accounts.password_change_done, name="password_change_done"),
+    path("password/reset/", accounts.password_reset, name="password_reset"),
+    path("password/reset/done/", accounts.password_reset_done, name="password_reset_done"),
+    path(
+        "password/reset/complete/",
+        accounts.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
 ]

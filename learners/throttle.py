@@ -1,0 +1,117 @@
+"""Login rate limiting: slow password guessing down without locking the real owner out.
+
+Both rules count `LoginFailure` rows from the last 15 minutes:
+
+- **per address**: 20 failures from one address refuse every further attempt from it until
+  the oldest of those 20 ages out of the window. This stops one client spraying many accounts.
+- **per account**: once an email has 5 failures (from any address), that email gets at most
+  one attempt per 30 seconds. A guesser gets ~30 tries in 15 minutes instead of thousands,
+  while the owner, typing the right password, waits at most 30 seconds: a slowdown, never a
+  lockout that an attacker could impose on someone else's account.
+
+A refused attempt checks no password and records nothing, so hammering during the wait
+neither gets guesses through nor extends the wait. Failures are keyed by the email as typed,
+whether or not an account has it, so neither rule tells a visitor which accounts exist.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from learners.models import LoginFailure
+
+WINDOW = timedelta(minutes=15)
+ADDRESS_LIMIT = 20
+ACCOUNT_LIMIT = 5
+ACCOUNT_SPACING = timedelta(seconds=30)
+KEEP = timedelta(hours=24)
+EMAIL_MAX_LENGTH = 254  # LoginFailure.email
+# A client whose address we can't parse (a unix-socket peer, say) shares this one budget.
+UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104 (a placeholder value, not a bind address)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an attempt is refused and how long until the next one would be considered."""
+
+    seconds: int
+    by_address: bool  # the address rule (else the account rule)
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address to count failures against: the connecting peer, REMOTE_ADDR.
+
+    X-Forwarded-For is written by the client unless a proxy we trust overwrites it, so a
+    guesser could rotate it freely and dodge the per-address rule: we never read it.
+    An IPv6 client is counted by its /64, since one host is routinely handed a whole /64
+    and could otherwise take a fresh address for every attempt.
+    """
+    raw = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return UNKNOWN_ADDRESS
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
+    return str(address)
+
+
+def normalize_email(email: str) -> str:
+    """The key failures are counted under: the email as typed, trimmed and lowercased."""
+    return email.strip().lower()[:EMAIL_MAX_LENGTH]
+
+
+def refusal(email: str, address: str, *, now: datetime | None = None) -> Refusal | None:
+    """A `Refusal` if an attempt on `email` from `address` must wait, else None."""
+    now = now or timezone.now()
+    recent = LoginFailure.objects.filter(at__gt=now - WINDOW)
+    waits = []
+
+    # The newest ADDRESS_LIMIT failures from the address: if there are that many, the
+    # address may try again once the oldest of them leaves the window.
+    from_address = list(
+        recent.filter(address=address).order_by("-at").values_list("at", flat=True)[:ADDRESS_LIMIT]
+    )
+    if len(from_address) == ADDRESS_LIMIT:
+        waits.append((from_address[-1] + WINDOW - now, True))
+
+    # The newest ACCOUNT_LIMIT failures for the email: if there are that many, the next
+    # attempt comes ACCOUNT_SPACING after the latest one.
+    on_account = list(
+        recent.filter(email=email).order_by("-at").values_list("at", flat=True)[:ACCOUNT_LIMIT]
+    )
+    if len(on_account) == ACCOUNT_LIMIT:
+        waits.append((on_account[0] + ACCOUNT_SPACING - now, False))
+
+    waits = [(wait, by_address) for wait, by_address in waits if wait > timedelta(0)]
+    if not waits:
+        return None
+    wait, by_address = max(waits)
+    return Refusal(seconds=math.ceil(wait.total_seconds()), by_address=by_address)
+
+
+def record_failure(email: str, address: str, *, now: datetime | None = None) -> LoginFailure:
+    """Count one failed attempt, and prune what no rule will read again (cheap: `at` is indexed)."""
+    now = now or timezone.now()
+    prune(now=now)
+    return LoginFailure.objects.create(email=email, address=address, at=now)
+
+
+def clear(email: str) -> None:
+    """Forget an account's failures: its owner just proved they know the password."""
+    LoginFailure.objects.filter(email=email).delete()
+
+
+def prune(*, now: datetime | None = None) -> int:
+    """Delete failures older than KEEP; returns how many went."""
+    now = now or timezone.now()
+    deleted, _ = LoginFailure.objects.filter(at__lt=now - KEEP).delete()
+    return deleted

@@ -1,0 +1,280 @@
+"""Who may reach what: every URL of the site, tried as its owner, another learner and anonymous.
+
+`CASES` must name every URL pattern (the first test walks the URLconf and fails on a URL
+without a case), so a new view can't ship without saying who may use it.
+
+Kinds of case:
+- public: anyone gets the page.
+- object: the URL names a learner's object by id; its owner succeeds, another learner gets
+  404 and the object is unchanged, an anonymous visitor is sent to log in.
+- own: the URL acts on the requesting learner's own record (e.g. a module by slug); an
+  anonymous visitor is sent to log in, and another learner's request changes only their own
+  record, never the owner's.
+- anonymous_only / token: account flows for visitors (log in, sign up, reset links).
+- admin: the admin; anonymous visitors and non-staff learners are sent to the admin login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from curriculum.models import Module
+from learners.models import CheckpointTick, Note, Plan, StudySession, Timer
+from tests.factories import make_learner, make_list, make_modules, make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    method: str = "GET"
+    args: str = ""  # which fixture objects fill the URL: "plan", "item", "note", "session", "module", "checkpoint", "list"
+    data: tuple = ()
+
+
+CASES: dict[str, Case] = {
+    # curriculum, public
+    "catalogue": Case("public"),
+    "module_detail": Case("public", args="module"),
+    "list_detail": Case("public", args="list"),
+    # accounts
+    "signup": Case("anonymous_only"),
+    "login": Case("anonymous_only"),
+    "logout": Case("own", method="POST"),
+    "settings": Case("own"),
+    "password_change": Case("own"),
+    "password_change_done": Case("own"),
+    "password_reset": Case("public"),
+    "password_reset_done": Case("public"),
+    "password_reset_complete": Case("public"),
+    "password_reset_confirm": Case("token", args="reset"),
+    # the learner's pages
+    "dashboard": Case("own_or_landing"),
+    "plan_list": Case("own"),
+    "plan_new": Case("own"),
+    "plan_detail": Case("object", args="plan"),
+    "plan_edit": Case("object", args="plan"),
+    "plan_end": Case("object", method="POST", args="plan", data=(("outcome", "abandoned"),)),
+    "plan_item_add": Case("object", method="POST", args="plan", data=(("module", "extra-0000"),)),
+    "plan_item_remove": Case("object", method="POST", args="item"),
+    "plan_item_move": Case("object", method="POST", args="item", data=(("direction", "down"),)),
+    "module_status": Case("own", method="POST", args="module", data=(("status", "done"),)),
+    "module_confidence": Case("own", method="POST", args="module", data=(("confidence", "3"),)),
+    "checkpoint_tick": Case("own", method="POST", args="checkpoint", data=(("ticked", "on"),)),
+    "note_create": Case("own", method="POST", args="module", data=(("body", "A note"),)),
+    "note_preview": Case("own", method="POST", data=(("body", "*x*"),)),
+    "note_edit": Case("object", args="note"),
+    "note_delete": Case("object", method="POST", args="note"),
+    "session_list": Case("own"),
+    "session_edit": Case("object", args="session"),
+    "session_delete": Case("object", method="POST", args="session"),
+    "timer_start": Case("own", method="POST"),
+    "timer_stop": Case("own", method="POST"),
+}
+ADMIN_NAMESPACE = "admin"
+
+
+def url_names() -> set[str]:
+    """Every named URL pattern, namespaced like 'admin:index'."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str = "") -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern):
+                # The admin has unnamed redirect patterns; every URL of ours must be named.
+                assert pattern.name or namespace == ADMIN_NAMESPACE, (
+                    f"{pattern.pattern} has no name"
+                )
+                name = pattern.name or str(pattern.pattern)
+                names.add(f"{namespace}:{name}" if namespace else name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_has_an_access_case():
+    missing = sorted(
+        name
+        for name in url_names()
+        if name not in CASES and not name.startswith(f"{ADMIN_NAMESPACE}:")
+    )
+    assert missing == [], f"add these URLs to CASES with who may use them: {missing}"
+    stale = sorted(set(CASES) - url_names())
+    assert stale == [], f"CASES names URLs that no longer exist: {stale}"
+
+
+# --- the world each case runs in ----------------------------------------------------------------
+
+
+@pytest.fixture
+def world(alice, bob):
+    modules = make_modules(3)
+    make_modules(1, prefix="extra")
+    track = make_list(modules)
+    plan = make_plan(alice, modules, module_list=track)
+    bob_plan = make_plan(bob, modules[:1])
+    note = Note.objects.create(learner=alice, module=modules[0], body="alice's private note")
+    session = StudySession.objects.create(
+        learner=alice, module=modules[0], date=date(2026, 1, 5), minutes=30
+    )
+    return {
+        "alice": alice,
+        "bob": bob,
+        "plan": plan,
+        "bob_plan": bob_plan,
+        "item": plan.items.order_by("position").first(),
+        "note": note,
+        "session": session,
+        "module": modules[0],
+        "checkpoint": modules[0].checkpoints.first(),
+        "list": track,
+    }
+
+
+def url_for(name: str, case: Case, world) -> str:
+    kind = case.args
+    if kind in {"plan", "note", "session"}:
+        return reverse(name, args=[world[kind].pk])
+    if kind == "item":
+        return reverse(name, args=[world["plan"].pk, world["item"].pk])
+    if kind == "module":
+        return reverse(name, args=[world["module"].slug])
+    if kind == "list":
+        return reverse(name, args=[world["list"].slug])
+    if kind == "checkpoint":
+        return reverse(name, args=[world["module"].slug, world["checkpoint"].key])
+    if kind == "reset":
+        return reverse(name, args=["MQ", "set-password"])
+    return reverse(name)
+
+
+def request(client, name: str, case: Case, world):
+    url = url_for(name, case, world)
+    if case.method == "POST":
+        return client.post(url, dict(case.data))
+    return client.get(url)
+
+
+def owners_record(world) -> tuple:
+    """Everything of Alice's that another learner's request must never change."""
+    alice = world["alice"]
+    return (
+        list(Plan.objects.filter(learner=alice).values()),
+        list(alice.plans.get(pk=world["plan"].pk).items.values()),
+        list(Note.objects.filter(learner=alice).values()),
+        list(StudySession.objects.filter(learner=alice).values()),
+        list(CheckpointTick.objects.filter(learner=alice).values()),
+        list(alice.progress.values()),
+        list(Timer.objects.filter(learner=alice).values()),
+    )
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and urlsplit(response["Location"]).path == reverse("login")
+
+
+# --- the three visitors -----------------------------------------------------------------------
+
+LEARNER_KINDS = {"object", "own"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_owner_succeeds(client, world, name):
+    case = CASES[name]
+    if case.kind == "anonymous_only":
+        client.force_login(world["alice"])
+        assert request(client, name, case, world).status_code == 302  # already logged in: onwards
+        return
+    client.force_login(world["alice"])
+    response = request(client, name, case, world)
+    assert response.status_code in {200, 302}, (name, response.status_code)
+    if response.status_code == 302:
+        assert not is_login_redirect(response), name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.kind in LEARNER_KINDS))
+def test_another_learner_gets_404_and_changes_nothing_of_the_owners(client, world, name):
+    case = CASES[name]
+    before = owners_record(world)
+    client.force_login(world["bob"])
+    response = request(client, name, case, world)
+    if case.kind == "object":
+        assert response.status_code == 404, (name, response.status_code)
+    else:
+        assert response.status_code in {200, 302}, (name, response.status_code)
+    assert owners_record(world) == before, name
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, c in CASES.items() if c.kind in LEARNER_KINDS | {"own_or_landing"})
+)
+def test_anonymous_visitors_are_sent_to_log_in(client, world, name):
+    case = CASES[name]
+    before = owners_record(world)
+    response = request(client, name, case, world)
+    if case.kind == "own_or_landing":
+        assert response.status_code == 200
+        assert world["plan"].goal not in response.text  # the landing page, not a dashboard
+    elif name == "logout":
+        assert response.status_code == 302
+    else:
+        assert is_login_redirect(response), (name, response.status_code)
+    assert owners_record(world) == before
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.kind == "public"))
+def test_public_pages_need_no_login(client, world, name):
+    assert request(client, name, CASES[name], world).status_code == 200
+
+
+def test_another_learners_module_page_shows_only_their_own_record(client, world):
+    client.force_login(world["bob"])
+    page = client.get(reverse("module_detail", args=[world["module"].slug])).text
+    assert "alice&#x27;s private note" not in page
+    assert "alice's private note" not in page
+
+
+def test_a_reset_link_with_a_bad_token_is_refused(client, world):
+    response = client.get(reverse("password_reset_confirm", args=["MQ", "bad-token"]), follow=True)
+    assert response.status_code == 200
+    assert 'name="new_password1"' not in response.text
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+def admin_urls(world) -> list[str]:
+    urls = ["/admin/"]
+    for model in ("module", "modulelist", "topic"):
+        urls.append(f"/admin/curriculum/{model}/")
+    urls.append(f"/admin/curriculum/module/{world['module'].pk}/change/")
+    urls.append(f"/admin/curriculum/modulelist/{world['list'].pk}/change/")
+    urls.append("/admin/curriculum/modulelist/add/")
+    return urls
+
+
+def test_the_admin_refuses_anonymous_visitors_and_learners_who_are_not_staff(client, world):
+    tried = 0
+    for user in (None, world["alice"]):
+        client.logout()
+        if user:
+            client.force_login(user)
+        for url in admin_urls(world):
+            response = client.get(url)
+            assert response.status_code == 302, url
+            assert urlsplit(response["Location"]).path == "/admin/login/", url
+            tried += 1
+    staff = make_learner("staff@example.com", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    for url in admin_urls(world):
+        assert client.get(url).status_code == 200, url
+    assert tried == 2 * len(admin_urls(world))
+    assert Module.objects.count() == 4
