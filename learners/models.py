@@ -121,9 +121,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 class LoginFailure(models.Model):
     """One failed login, for slowing down guessing (learners/throttle.py). Old rows are pruned."""
 
-    email = models.CharField(max_length=254, db_index=True)  # as typed, lowercased
-    address = models.GenericIPAddressField(db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    email = models.CharField(max_length=254)  # as typed, lowercased
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)  # pruning old rows
+
+    class Meta:
+        indexes = [
+            # throttle.check(): the latest failures of one account, and of one address.
+            models.Index(fields=["email", "-at"], name="loginfailure_email_at"),
+            models.Index(fields=["address", "-at"], name="loginfailure_address_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

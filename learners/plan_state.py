@@ -51,6 +51,11 @@ class ModuleState:
         return len(self.checkpoints)
 
     @property
+    def checkpoints_done(self) -> int:
+        """A module marked done has all its checkpoints done, ticked or not."""
+        return self.checkpoint_count if self.status == Status.DONE else self.ticked_count
+
+    @property
     def percent(self) -> int:
         """Done is 100% whatever the ticks; otherwise the share of checkpoints ticked."""
         if self.status == Status.DONE:
@@ -101,7 +106,7 @@ class PlanState:
 
     @property
     def checkpoints_done(self) -> int:
-        return sum(state.ticked_count for state in self.counted)
+        return sum(state.checkpoints_done for state in self.counted)
 
     @property
     def checkpoints_total(self) -> int:

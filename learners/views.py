@@ -39,8 +39,10 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def published_lists():
-    return ModuleList.objects.published().annotate(
-        module_count=Count("items"), hours=Sum("items__module__hours")
+    return (
+        ModuleList.objects.published()
+        .annotate(module_count=Count("items"), hours=Sum("items__module__hours"))
+        .order_by("title")
     )
 
 
@@ -65,7 +67,12 @@ def _get_plan_for_user(request: HttpRequest, pk: int) -> Plan:
 
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = Plan.objects.for_learner(request.user).annotate(module_count=Count("items"))
+    # Meta.ordering doesn't apply to aggregate queries: order explicitly.
+    plans = (
+        Plan.objects.for_learner(request.user)
+        .annotate(module_count=Count("items"))
+        .order_by("-created_at")
+    )
     return render(request, "learners/plan_list.html", {"plans": plans, "lists": published_lists()})
 
 

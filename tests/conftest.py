@@ -91,3 +91,16 @@ def bob(db):
     from tests.factories import make_learner
 
     return make_learner("bob@example.com", display_name="Bob")
+
+
+def log_in(page, user, base_url: str) -> None:
+    """Give the browser a logged-in session for `user`, without going through the form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
+    )

@@ -24,9 +24,9 @@ def test_percentages_and_earned_hours(alice):
     state = load_plan_state(plan)
 
     assert (state.modules_done, state.modules_total) == (1, 2)  # skipped leaves the totals
-    assert (state.checkpoints_done, state.checkpoints_total) == (1, 6)
+    assert (state.checkpoints_done, state.checkpoints_total) == (4, 6)  # done counts in full
     assert state.percent_modules == 50
-    assert state.percent_checkpoints == 17
+    assert state.percent_checkpoints == 67
     assert state.total_hours == Decimal("5.0")
     assert state.earned_hours == Decimal("2.5") + Decimal("2.5") / 3
 

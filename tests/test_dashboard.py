@@ -1,0 +1,130 @@
+"""`/`: the landing page for visitors, the dashboard for learners, and its query count."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from learners.models import Note, Status, StudySession
+from learners.progress import set_status, set_tick
+from tests.factories import make_list, make_modules, make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_visitors_get_the_landing_page_with_public_lists(client):
+    make_list(make_modules(2), title="NLP in 12 weeks")
+    make_list(make_modules(1, prefix="x"), slug="hidden", title="Draft track", published=False)
+    page = client.get("/").text
+    assert "Teach yourself machine learning" in page
+    assert "NLP in 12 weeks" in page
+    assert "Draft track" not in page
+
+
+def test_a_learner_without_a_plan_is_shown_how_to_start_one(client, alice):
+    make_list(make_modules(2), title="NLP in 12 weeks")
+    client.force_login(alice)
+    page = client.get("/").text
+    assert "Start a plan from a track" in page
+    assert 'href="/plans/new/?list=track"' in page
+
+
+def test_the_dashboard_shows_the_plan_header_next_up_and_hours(client, alice):
+    modules = make_modules(3)
+    make_plan(alice, modules, goal="A chatbot of my own")
+    set_status(alice, modules[0], Status.DONE)
+    set_tick(alice, modules[1].checkpoints.first(), True)
+    StudySession.objects.create(
+        learner=alice, module=modules[1], date=alice.local_today(), minutes=90
+    )
+    client.force_login(alice)
+
+    page = client.get("/").text
+
+    assert "A chatbot of my own" in page
+    assert "Week 1 of 12" in page
+    assert '<strong data-count="checkpoints">4</strong> of 9' in page  # done counts all of its own
+    assert '<strong data-count="modules">1</strong> of 3' in page
+    assert '<strong data-count="hours-week">1.5</strong> of 10 hours' in page
+    assert "Module m 0001" in page.split('id="next-up"')[1].split("</section>")[0]
+    assert "<svg" in page  # the charts
+    assert "Checkpoint 1" in page  # next up's next checkpoint
+
+
+def test_an_empty_week_says_what_to_do(client, alice):
+    make_plan(alice, make_modules(1))
+    client.force_login(alice)
+    assert "No study time logged this week yet" in client.get("/").text
+
+
+def test_the_dashboard_only_shows_the_learners_own_data(client, alice, bob):
+    modules = make_modules(2)
+    make_plan(alice, modules, goal="Alice's goal")
+    make_plan(bob, modules, goal="Bob's goal")
+    StudySession.objects.create(
+        learner=bob, date=bob.local_today(), minutes=600, description="bob was here"
+    )
+    client.force_login(alice)
+    page = client.get("/").text
+    assert "Alice&#x27;s goal" in page
+    assert "Bob" not in page
+    assert "bob was here" not in page
+
+
+def _history(learner, modules, sessions: int, notes: int) -> None:
+    rng = random.Random(sessions)
+    today = learner.local_today()
+    StudySession.objects.bulk_create(
+        StudySession(
+            learner=learner,
+            module=rng.choice(modules),
+            date=today - timedelta(days=rng.randrange(365)),
+            minutes=rng.randrange(15, 180),
+        )
+        for _ in range(sessions)
+    )
+    Note.objects.bulk_create(
+        Note(
+            learner=learner,
+            module=rng.choice(modules),
+            body=f"note {i}",
+            body_html=f"<p>note {i}</p>",
+        )
+        for i in range(notes)
+    )
+    for module in modules[: len(modules) // 2]:
+        set_tick(learner, module.checkpoints.first(), True)
+
+
+@pytest.mark.parametrize(("sessions", "notes"), [(10, 10), (1000, 1000)])
+def test_the_dashboard_query_count_does_not_grow_with_history(
+    client, alice, django_assert_num_queries, sessions, notes
+):
+    modules = make_modules(40, checkpoints=6)
+    make_plan(alice, modules)
+    _history(alice, modules, sessions, notes)
+    client.force_login(alice)
+    # session, user, active plan, plan state (items+modules, checkpoints, progress, ticks,
+    # prerequisites), minutes by day, logged hours since the start, timer, recent sessions,
+    # the quick-log form's modules
+    with django_assert_num_queries(13):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("sessions", "notes"), [(10, 10), (1000, 1000)])
+def test_the_module_page_query_count_does_not_grow_with_history(
+    client, alice, django_assert_num_queries, sessions, notes
+):
+    modules = make_modules(40, checkpoints=6)
+    make_plan(alice, modules)
+    _history(alice, modules[:1], sessions, notes)
+    client.force_login(alice)
+    # session, user; module, topics, prerequisites, checkpoints; progress, ticks, active plan,
+    # its item, notes, sessions, their total, confidence ratings, timer
+    with django_assert_num_queries(15):
+        response = client.get(f"/modules/{modules[0].slug}/")
+    assert response.status_code == 200
+    assert "Your progress" in response.text

@@ -1,0 +1,163 @@
+"""Starting a plan from a list, shaping it, ending it — through the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from learners.models import Plan, PlanStatus
+from tests.factories import make_list, make_modules, make_plan
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def track(client, alice):
+    modules = make_modules(4)
+    client.force_login(alice)
+    return make_list(modules)
+
+
+def _start(alice, track, **overrides):
+    today = alice.local_today()
+    data = {
+        "list": track.slug,
+        "goal": "A chatbot",
+        "start_date": today.isoformat(),
+        "target_end": (today + timedelta(weeks=12)).isoformat(),
+        "weekly_hours": "10",
+        "modules": [str(item.module_id) for item in track.items.all()],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_without_a_list_it_offers_the_published_lists(client, track):
+    page = client.get("/plans/new/").text
+    assert "Use this track" in page
+    assert f"?list={track.slug}" in page
+
+
+def test_the_form_defaults_to_today_twelve_weeks_and_every_module(client, alice, track):
+    page = client.get("/plans/new/", {"list": track.slug}).text
+    today = alice.local_today()
+    assert f'value="{today.isoformat()}"' in page
+    assert f'value="{(today + timedelta(weeks=12)).isoformat()}"' in page
+    assert page.count('name="modules"') == 4
+    assert page.count(" checked>") == 4
+
+
+def test_starting_a_plan_keeps_only_the_chosen_modules(client, alice, track):
+    items = list(track.items.all())
+    kept = [str(items[0].module_id), str(items[2].module_id)]
+    response = client.post("/plans/new/", _start(alice, track, modules=kept))
+    assert response.status_code == 302
+    plan = Plan.objects.get(learner=alice)
+    assert list(plan.items.values_list("module_id", flat=True)) == [
+        items[0].module_id,
+        items[2].module_id,
+    ]
+    assert plan.module_list == track
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"goal": ""}, "This field is required"),
+        ({"weekly_hours": "0"}, "greater than or equal to 0.5"),
+        ({"weekly_hours": "abc"}, "Enter a number"),
+        ({"target_end": "2020-01-01"}, "The target end must be after the start."),
+        ({"target_end": "2040-01-01"}, "under three years"),
+        ({"modules": []}, "Keep at least one module in the plan."),
+        ({"modules": ["999999"]}, "Select a valid choice"),
+    ],
+)
+def test_bad_plans_are_explained_and_nothing_is_created(client, alice, track, overrides, message):
+    response = client.post("/plans/new/", _start(alice, track, **overrides))
+    assert response.status_code == 200
+    assert message in response.text
+    assert not Plan.objects.exists()
+
+
+def test_a_second_active_plan_is_explained(client, alice, track):
+    client.post("/plans/new/", _start(alice, track))
+    response = client.post("/plans/new/", _start(alice, track))
+    assert "You already have an active plan" in response.text
+    assert Plan.objects.count() == 1
+
+
+def test_an_unpublished_list_cannot_start_a_plan(client, alice):
+    hidden = make_list(make_modules(1, prefix="h"), slug="hidden", published=False)
+    client.force_login(alice)
+    assert client.get("/plans/new/", {"list": hidden.slug}).status_code == 404
+
+
+def test_modules_are_added_dropped_and_moved_from_the_plan_page(client, alice, track):
+    modules = [item.module for item in track.items.all()]
+    plan = make_plan(alice, modules[:2])
+    client.post(f"/plans/{plan.pk}/items/", {"module": modules[3].slug})
+    first = plan.items.get(module=modules[0])
+    client.post(f"/plans/{plan.pk}/items/{first.pk}/move/", {"direction": "down"})
+    second = plan.items.get(module=modules[1])
+    response = client.post(f"/plans/{plan.pk}/items/{second.pk}/remove/", headers=HTMX)
+    assert response.text.lstrip().startswith('<section id="plan-modules"')
+    assert "Dropped" in response.text
+    assert list(plan.items.order_by("position").values_list("module__slug", flat=True)) == [
+        modules[0].slug,
+        modules[3].slug,
+    ]
+
+
+def test_adding_an_unknown_module_is_explained(client, alice, track):
+    plan = make_plan(alice, [track.items.first().module])
+    response = client.post(f"/plans/{plan.pk}/items/", {"module": "nope"}, follow=True)
+    assert "Choose a module from the catalogue" in response.text
+    assert plan.items.count() == 1
+
+
+def test_editing_validates_and_saves(client, alice, track):
+    plan = make_plan(alice, [track.items.first().module])
+    bad = client.post(
+        f"/plans/{plan.pk}/edit/",
+        {"goal": "x", "start_date": "2026-05-01", "target_end": "2026-04-01", "weekly_hours": "5"},
+    )
+    assert "The target end must be after the start." in bad.text
+    plan.refresh_from_db()
+    assert plan.goal == "Build a chatbot"
+    ok = client.post(
+        f"/plans/{plan.pk}/edit/",
+        {
+            "goal": "A better goal",
+            "start_date": "2026-05-01",
+            "target_end": "2026-08-01",
+            "weekly_hours": "7.5",
+        },
+    )
+    assert ok.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.goal, str(plan.weekly_hours)) == ("A better goal", "7.5")
+
+
+def test_an_ended_plan_is_readable_but_not_changeable(client, alice, track):
+    plan = make_plan(alice, [track.items.first().module])
+    client.post(f"/plans/{plan.pk}/end/", {"outcome": "finished"})
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.FINISHED
+    page = client.get(f"/plans/{plan.pk}/").text
+    assert "It stays here to read." in page
+    assert "Add to plan" not in page
+    assert client.get(f"/plans/{plan.pk}/edit/").status_code == 302
+    response = client.post(f"/plans/{plan.pk}/items/", {"module": "m-0003"}, follow=True)
+    assert "can be read but not changed" in response.text
+    assert plan.items.count() == 1
+
+
+def test_plans_are_listed_newest_first(client, alice, track):
+    first = make_plan(alice, [track.items.first().module], goal="First")
+    client.post(f"/plans/{first.pk}/end/", {"outcome": "abandoned"})
+    make_plan(alice, [track.items.first().module], goal="Second")
+    page = client.get("/plans/").text
+    assert page.index("Second") < page.index("First")
+    assert "Abandoned" in page

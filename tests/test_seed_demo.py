@@ -1,0 +1,58 @@
+"""`seed_demo`: a living dashboard for a newcomer, written once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from curriculum.seed import seed_lists
+from learners.dashboard import build_dashboard
+from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
+from learners.models import ConfidenceRating, Note, Plan, StatusChange, StudySession, User
+from tests.conftest import REPO
+from tests.curriculum_helpers import load
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> tuple:
+    return tuple(
+        model.objects.count()
+        for model in (User, Plan, StudySession, Note, ConfidenceRating, StatusChange)
+    )
+
+
+def test_it_gives_the_demo_learner_six_weeks_of_history_once():
+    load(REPO / "curriculum" / "content")
+    seed_lists()
+
+    output = _seed()
+    first = _counts()
+    again = _seed()
+
+    assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in output
+    assert f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}" in again
+    assert _counts() == first  # nothing duplicated
+    demo = User.objects.get(email=DEMO_EMAIL)
+    assert demo.check_password(DEMO_PASSWORD)
+    board = build_dashboard(demo)
+    assert board.state.modules_done >= 4
+    assert board.state.in_progress
+    assert StudySession.objects.filter(learner=demo).count() > 20
+    assert Note.objects.filter(learner=demo).count() > 5
+    assert board.forecast.state in {"behind", "on_track", "ahead"}
+    assert board.hours.last_week > 0
+
+
+def test_without_a_curriculum_it_makes_the_account_only():
+    _seed()
+    demo = User.objects.get(email=DEMO_EMAIL)
+    assert not Plan.objects.filter(learner=demo).exists()
