@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "curriculum",
     "learners",
+    "learners.record",
+    "learners.experiments",
+    "learners.weekly",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", include("curriculum.urls")),
     path("", include("learners.account_urls")),
     path("", include("learners.urls")),
+    path("", include("learners.record.urls")),
+    path("", include("learners.experiments.urls")),
+    path("", include("learners.weekly.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -13,10 +13,12 @@ from decimal import Decimal
 from django.utils.safestring import SafeString
 
 from learners import charts
+from learners.experiments import summary as experiments_summary
 from learners.hours import hours_in, logged_hours, minutes_by_day
 from learners.models import Plan, StudySession, Timer, User
 from learners.pace import Forecast, PlanProgress, forecast
 from learners.plan_state import PlanState, load_plan_state
+from learners.record import summary as record_summary
 from learners.weeks import recent_week_starts, week_start
 
 HEATMAP_WEEKS = 26
@@ -51,6 +53,8 @@ class Dashboard:
     hours: HoursSummary
     timer: Timer | None
     recent_sessions: list[StudySession]
+    record: object = None  # learners.record.summary.for_dashboard()
+    experiments: object = None  # learners.experiments.summary.for_dashboard()
 
     @property
     def week_number(self) -> int:
@@ -92,6 +96,8 @@ def build_dashboard(learner: User, today: date | None = None) -> Dashboard:
         recent_sessions=list(
             StudySession.objects.filter(learner=learner).select_related("module")[:RECENT_SESSIONS]
         ),
+        record=record_summary.for_dashboard(learner, plan, today),
+        experiments=experiments_summary.for_dashboard(learner, plan, today),
     )
 
 

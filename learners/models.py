@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
+from learners.ownership import owned
 
 
 def validate_time_zone(value: str) -> None:
@@ -153,6 +154,7 @@ class PlanQuerySet(models.QuerySet):
         return self.filter(status=PlanStatus.ACTIVE)
 
 
+@owned
 class Plan(models.Model):
     """A time box: a goal, a start, a target end, weekly hours, and the modules chosen for it."""
 
@@ -212,6 +214,7 @@ class Plan(models.Model):
         return (today - self.start_date).days // 7 + 1
 
 
+@owned
 class PlanItem(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="plan_items")
@@ -238,6 +241,7 @@ class Status(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+@owned
 class ModuleProgress(models.Model):
     """A learner's state on one module; its timestamps follow the status automatically."""
 
@@ -266,6 +270,7 @@ class ModuleProgress(models.Model):
         return f"{self.learner} · {self.module}: {self.get_status_display()}"
 
 
+@owned
 class StatusChange(models.Model):
     """Every change of a module's status, for the timeline."""
 
@@ -287,6 +292,7 @@ class StatusChange(models.Model):
         return f"{self.module}: {self.old_status} → {self.new_status}"
 
 
+@owned
 class ConfidenceRating(models.Model):
     """How competent the learner felt, each time they said so: the trajectory of confidence."""
 
@@ -314,6 +320,7 @@ class ConfidenceRating(models.Model):
         return f"{self.module}: {self.value}"
 
 
+@owned
 class CheckpointTick(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticks"
@@ -337,6 +344,7 @@ class CheckpointTick(models.Model):
 # --- the journal -----------------------------------------------------------------------------
 
 
+@owned
 class Note(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
@@ -365,6 +373,7 @@ class Note(models.Model):
         super().save(*args, **kwargs)
 
 
+@owned
 class StudySession(models.Model):
     """Time spent studying, on a day of the learner's own calendar."""
 
@@ -400,6 +409,7 @@ class StudySession(models.Model):
         return (Decimal(self.minutes) / 60).quantize(Decimal("0.01"))
 
 
+@owned
 class Timer(models.Model):
     """A running start/stop timer; stopping it logs a study session. One per learner."""
 

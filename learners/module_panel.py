@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 
 from curriculum.models import Module
+from learners.experiments import summary as experiments_summary
 from learners.models import (
     CheckpointTick,
     ConfidenceRating,
@@ -20,6 +21,7 @@ from learners.models import (
     User,
 )
 from learners.plan_state import ModuleState
+from learners.record import summary as record_summary
 
 NOTES_SHOWN = 20
 SESSIONS_SHOWN = 10
@@ -40,6 +42,8 @@ class ModulePanel:
     session_count: int
     ratings: list[ConfidenceRating]  # oldest first
     timer: Timer | None
+    record: object = None  # learners.record.summary.for_module()
+    experiments: object = None  # learners.experiments.summary.for_module()
 
     status_choices = Status.choices
 
@@ -90,4 +94,6 @@ def build_module_panel(learner: User, module: Module) -> ModulePanel:
         session_count=totals["count"],
         ratings=list(reversed(ratings)),
         timer=Timer.objects.filter(learner=learner).select_related("module").first(),
+        record=record_summary.for_module(learner, module),
+        experiments=experiments_summary.for_module(learner, module),
     )

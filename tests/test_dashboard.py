@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from learners.experiments import summary as experiments
 from learners.models import Note, Status, StudySession
 from learners.progress import set_status, set_tick
+from learners.record import summary as record
 from tests.factories import make_list, make_modules, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +110,8 @@ def test_the_dashboard_query_count_does_not_grow_with_history(
     client.force_login(alice)
     # session, user, active plan, plan state (items+modules, checkpoints, progress, ticks,
     # prerequisites), minutes by day, logged hours since the start, timer, recent sessions,
-    # the quick-log form's modules
-    with django_assert_num_queries(13):
+    # the quick-log form's modules; then what the record and experiments sections cost
+    with django_assert_num_queries(13 + record.DASHBOARD_QUERIES + experiments.DASHBOARD_QUERIES):
         response = client.get("/")
     assert response.status_code == 200
 
@@ -123,8 +125,9 @@ def test_the_module_page_query_count_does_not_grow_with_history(
     _history(alice, modules[:1], sessions, notes)
     client.force_login(alice)
     # session, user; module, topics, prerequisites, checkpoints; progress, ticks, active plan,
-    # its item, notes, sessions, their total, confidence ratings, timer
-    with django_assert_num_queries(15):
+    # its item, notes, sessions, their total, confidence ratings, timer; then the record and
+    # experiments sections
+    with django_assert_num_queries(15 + record.MODULE_QUERIES + experiments.MODULE_QUERIES):
         response = client.get(f"/modules/{modules[0].slug}/")
     assert response.status_code == 200
     assert "Your progress" in response.text
