@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
 from curriculum.seed import NLP_12_WEEKS
+from learners.experiments import demo as experiments_demo
 from learners.models import (
     CheckpointTick,
     ConfidenceRating,
@@ -28,6 +29,7 @@ from learners.models import (
     StudySession,
     User,
 )
+from learners.record import demo as record_demo
 
 DEMO_EMAIL = "demo@trajectory.example"
 DEMO_PASSWORD = "trajectory-demo"  # noqa: S105 — printed on purpose; a local demo account
@@ -177,6 +179,8 @@ def _write_history(user: User, track: ModuleList, today: date) -> None:
             user, modules[slug], clock, status, ticked, started, finished, confidence, rng
         )
     _sessions(user, modules, clock, today, rng)
+    record_demo.seed(user, plan, modules, clock, rng)
+    experiments_demo.seed(user, plan, modules, clock, rng)
 
 
 def _module_story(
