@@ -163,8 +163,10 @@ if not DEBUG and SITE_SCHEME == "https":
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
-if env_bool("BEHIND_PROXY", False):
-    # Only behind a proxy that sets this header itself; otherwise clients could forge it.
+# Only behind a reverse proxy that sets X-Forwarded-Proto and appends the client's address to
+# X-Forwarded-For itself; otherwise clients could forge both.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CURRICULUM_DIR = BASE_DIR / "curriculum" / "content"

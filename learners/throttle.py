@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -47,12 +48,17 @@ class Refusal:
 def client_address(request: HttpRequest | None) -> str:
     """The address to count failures against: the connecting peer, REMOTE_ADDR.
 
-    X-Forwarded-For is written by the client unless a proxy we trust overwrites it, so a
-    guesser could rotate it freely and dodge the per-address rule: we never read it.
+    X-Forwarded-For is written by the client, so a guesser could rotate it freely and dodge
+    the per-address rule. Only behind our own proxy (BEHIND_PROXY=true), whose REMOTE_ADDR is
+    the proxy's for everyone, do we read it — and then only its last entry, the one that
+    proxy appended; whatever the client wrote comes before it.
     An IPv6 client is counted by its /64, since one host is routinely handed a whole /64
     and could otherwise take a fresh address for every attempt.
     """
     raw = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if request is not None else ""
+    if settings.BEHIND_PROXY and forwarded.strip():
+        raw = forwarded.split(",")[-1].strip()
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:

@@ -288,3 +288,20 @@ def test_client_address_is_remote_addr_with_ipv6_counted_by_its_64(remote_addr, 
 
 def test_normalize_email_trims_and_lowercases():
     assert throttle.normalize_email("  Alice@Example.COM ") == "alice@example.com"
+
+
+def test_behind_our_proxy_the_address_is_the_one_the_proxy_appended(settings):
+    settings.BEHIND_PROXY = True
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9"
+    )
+    # The client wrote 1.2.3.4; the proxy appended the real peer.
+    assert throttle.client_address(request) == "203.0.113.9"
+
+
+def test_without_a_proxy_the_forwarded_header_is_ignored(settings):
+    settings.BEHIND_PROXY = False
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    assert throttle.client_address(request) == "198.51.100.7"
