@@ -43,6 +43,7 @@ class CheckpointSpec:
     text: str  # markdown, without an explicit {#key}
     line: int
     explicit: bool = False
+    html: str = ""  # the text rendered inline; filled in by the loader before it writes
 
 
 @dataclass

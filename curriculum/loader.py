@@ -175,6 +175,9 @@ def _analyse(item: Parsed) -> list[Problem]:
     facts, problems = body_facts.analyse(item.front.body, item.file.display, item.front.body_start)
     item.facts = facts
     item.body_html = render_markdown(facts.body)
+    # Rendered here, before the write transaction: on SQLite that holds the write lock.
+    for spec in facts.checkpoints:
+        spec.html = render_inline(spec.text)
     return problems
 
 
@@ -467,7 +470,7 @@ def _write_checkpoints(changed: list[Parsed], ids: dict[str, int], changed_ids: 
         module_id = ids[item.slug]
         assert item.facts is not None
         for position, spec in enumerate(item.facts.checkpoints):
-            html = render_inline(spec.text)
+            html = spec.html
             checkpoint = current.pop((module_id, spec.key), None)
             if checkpoint is None:
                 creates.append(
