@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import views
+
 urlpatterns = [
+    path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("", include("curriculum.urls")),
     path("", include("learners.account_urls")),

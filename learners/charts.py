@@ -283,7 +283,8 @@ def activity_heatmap(
                 _n(GRID_TOP + row * PITCH),
                 CELL,
                 CELL,
-                dateformat.format(day, "D j M Y"),
+                # "Tue 3 Mar 2026"; strftime, not dateformat: 182 cells, and the site is English.
+                f"{day:%a} {day.day} {day:%b %Y}",
                 _minutes_words(minutes[day]),
             )
         )

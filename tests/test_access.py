@@ -32,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 CASES: dict[str, Case] = {
+    "health": Case("public"),
     # curriculum, public
     "catalogue": Case("public"),
     "module_detail": Case("public", args=("module",)),
