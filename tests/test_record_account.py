@@ -1,0 +1,82 @@
+"""Deleting an account: asks for the password, removes every row the learner owns, says so,
+logs out, and touches nobody else."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+
+from learners.models import LoginFailure, Note, User
+from learners.ownership import OWNED
+from learners.record import export
+from tests.factories import make_learner
+from tests.test_record_export_import import modules, rich  # noqa: F401 — fixtures: every kind
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-password-123"  # tests/factories.make_learner's
+
+
+def owned_rows(user_id: int) -> dict[str, int]:
+    """Rows of every owned model that lead to `user_id`, by each model's path to its learner."""
+    return {
+        model._meta.label_lower: model._default_manager.filter(
+            **{f"{export.owner_path(model)}_id": user_id}
+        ).count()
+        for model in OWNED
+    }
+
+
+def test_the_fixture_owns_a_row_of_every_owned_model(rich):  # noqa: F811
+    empty = [label for label, count in owned_rows(rich.pk).items() if not count]
+    assert empty == [], f"give the `rich` fixture rows of {empty}"
+
+
+def test_a_wrong_password_deletes_nothing_and_says_so_at_the_field(client, rich):  # noqa: F811
+    client.force_login(rich)
+    before = owned_rows(rich.pk)
+    response = client.post("/account/data/delete/", {"password": "not-it"})
+    assert response.status_code == 422
+    assert "That isn&#x27;t your password. Nothing was deleted." in response.text
+    assert owned_rows(rich.pk) == before
+    assert User.objects.filter(pk=rich.pk).exists()
+    assert client.session.get(SESSION_KEY) == str(rich.pk)  # still logged in
+
+
+def test_an_empty_password_is_asked_for(client, alice):
+    client.force_login(alice)
+    response = client.post("/account/data/delete/", {})
+    assert response.status_code == 422
+    assert "Type your password to confirm." in response.text
+
+
+def test_the_right_password_removes_every_owned_row_and_logs_out(client, rich, bob):  # noqa: F811
+    LoginFailure.objects.create(email=rich.email, address="192.0.2.1")
+    LoginFailure.objects.create(email=bob.email, address="192.0.2.1")
+    bob_before = owned_rows(bob.pk)
+    user_id = rich.pk
+    client.force_login(rich)
+    response = client.post("/account/data/delete/", {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert not User.objects.filter(pk=user_id).exists()
+    assert set(owned_rows(user_id).values()) == {0}
+    assert not LoginFailure.objects.filter(email="alice@example.com").exists()
+    assert owned_rows(bob.pk) == bob_before  # nobody else's
+    assert Note.objects.filter(learner=bob).count() == 1
+    assert LoginFailure.objects.filter(email=bob.email).exists()
+    assert SESSION_KEY not in client.session
+    landing = client.get("/").text
+    assert "The account alice@example.com is deleted, with everything it held" in landing
+    assert "2 failures" in landing and "1 note," in landing
+
+
+def test_the_deleted_account_can_not_log_in_and_its_address_is_free(client, alice):
+    client.force_login(alice)
+    client.post("/account/data/delete/", {"password": PASSWORD})
+    assert not client.login(username="alice@example.com", password=PASSWORD)
+    make_learner("alice@example.com")  # the address can sign up again
+
+
+def test_deleting_is_post_only(client, alice):
+    client.force_login(alice)
+    assert client.get("/account/data/delete/").status_code == 405
+    assert User.objects.filter(pk=alice.pk).exists()
