@@ -258,6 +258,7 @@ class ModuleProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "module progress records"
         constraints = [
             models.UniqueConstraint(fields=["learner", "module"], name="progress_unique"),
             models.CheckConstraint(

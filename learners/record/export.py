@@ -78,12 +78,10 @@ def label(model: type[models.Model]) -> str:
 
 
 def kind_name(model: type[models.Model], count: int | None = None) -> str:
-    """The kind's name for people, singular for a count of one. (Django's default plural of
-    "module progress" is "module progresss".)"""
+    """The kind's name for people, singular for a count of one."""
     if count == 1:
         return str(model._meta.verbose_name)
-    name = str(model._meta.verbose_name_plural)
-    return name[:-1] + " records" if name.endswith("sss") else name
+    return str(model._meta.verbose_name_plural)
 
 
 def user_model() -> type[models.Model]:
