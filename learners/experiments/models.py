@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
 from learners.ownership import owned
 from learners.record.models import Failure
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
 
 
 @owned
@@ -25,15 +33,52 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The rate limit's fixed window (learners/experiments/tokens.py): kept in the row, not in a
+    # per-process cache, so the limit holds however many gunicorn workers answer.
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    window_count = models.PositiveIntegerField(default=0)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class Outcome(models.TextChoices):
     WORKED = "worked", "Worked"
     FAILED = "failed", "Failed"
     INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+
+class RunQuerySet(models.QuerySet):
+    def for_learner(self, learner) -> RunQuerySet:
+        return self.filter(learner=learner)
+
+    def with_metric(self, name: str, *, alias: str = "metric_value") -> RunQuerySet:
+        """Each run annotated with its final value of metric `name` (None where it has none)."""
+        value = RunMetric.objects.filter(run=OuterRef("pk"), name=name).values("value")[:1]
+        return self.annotate(**{alias: Subquery(value)})
+
+    def with_primary_value(self) -> RunQuerySet:
+        """Each run annotated with `primary_value`: its value of its module's primary metric."""
+        primary = ModuleMetric.objects.filter(
+            learner=OuterRef(OuterRef("learner")), module=OuterRef(OuterRef("module"))
+        ).values("name")[:1]
+        value = RunMetric.objects.filter(run=OuterRef("pk"), name=Subquery(primary)).values(
+            "value"
+        )[:1]
+        return self.annotate(primary_value=Subquery(value))
+
+    def started_between(self, first, end) -> RunQuerySet:
+        """Runs started in the half-open range [first, end) of aware datetimes."""
+        return self.filter(started_at__gte=first, started_at__lt=end)
 
 
 @owned
@@ -60,7 +105,12 @@ class Run(models.Model):
     )
     # NULL, not "", when absent: the unique constraint must ignore runs without a key.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # sha256 of the request that made the run, canonical JSON: a retry with the same key must
+    # carry the same body, or it is refused rather than silently answered with another run.
+    request_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -71,12 +121,21 @@ class Run(models.Model):
                 condition=Q(idempotency_key__isnull=False),
                 name="run_idempotency_key_unique",
             ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="run_outcome_valid"
+            ),
+            # The diff is the uncommitted code: a clean tree has none.
+            models.CheckConstraint(
+                condition=Q(git_dirty=True) | Q(git_diff=""), name="run_diff_only_when_dirty"
+            ),
         ]
         indexes = [
             # Runs of one module, newest first; the week's best.
             models.Index(
                 fields=["learner", "module", "-started_at"], name="run_learner_module_recent"
             ),
+            # The run list across modules, newest first; the dashboard's two weeks of runs.
+            models.Index(fields=["learner", "-started_at"], name="run_learner_recent"),
         ]
 
     def __str__(self) -> str:
@@ -89,6 +148,18 @@ class Run(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "notes_html"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("run_detail", args=[self.pk])
+
+    @property
+    def short_sha(self) -> str:
+        return self.git_sha[:7]
+
+    @property
+    def diff_digest(self) -> str:
+        """A fingerprint of the uncommitted changes: equal for runs with the same diff."""
+        return hashlib.sha256(self.git_diff.encode()).hexdigest()[:12] if self.git_diff else ""
 
 
 @owned
@@ -121,7 +192,8 @@ class ModuleMetric(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["learner", "module"], name="module_metric_unique")
+            models.UniqueConstraint(fields=["learner", "module"], name="module_metric_unique"),
+            models.CheckConstraint(condition=~Q(name=""), name="module_metric_name_given"),
         ]
 
     def __str__(self) -> str:

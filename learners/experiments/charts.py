@@ -1,0 +1,228 @@
+"""Metric curves drawn on the server as inline SVG, in the style of learners/charts.py.
+
+No JavaScript and no style attributes (the CSP forbids them): the SVG carries geometry only,
+and static/css/experiments.css gives each curve its colour *and* its dash pattern, so runs
+stay apart without colour. Each chart has `role="img"`, a `<title>` and a `<desc>` named by
+`aria-labelledby`, and a visually hidden table of each curve's first, last, lowest and
+highest values. Long curves are thinned to MAX_POINTS for drawing; the table uses every point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from learners.charts import _join, _n
+
+WIDTH, HEIGHT = 480, 236
+PLOT_LEFT, PLOT_RIGHT = 56, 470  # room on the left for the value labels
+PLOT_TOP, PLOT_BOTTOM = 12, 196  # room below for step labels and the axis name
+MAX_POINTS = 400  # more than the plot's width in pixels on a phone: thinning loses nothing
+TICKS = 5
+DOT_RADIUS = 3
+
+
+@dataclass
+class Curve:
+    label: str
+    points: list  # [[x, y], …], x ascending
+    index: int = 1  # 1–5: which of the curve styles (colour + dash) it gets
+    dots: bool = False  # draw each point as a dot (a few points, e.g. one per run)
+    line: bool = True  # join the points (off for dots that are separate runs)
+
+
+def thin(points: list, limit: int = MAX_POINTS) -> list:
+    """At most `limit` points, evenly spaced, always keeping the first and the last."""
+    if len(points) <= limit:
+        return list(points)
+    stride = (len(points) - 1) / (limit - 1)
+    return [points[round(i * stride)] for i in range(limit)]
+
+
+def nice_ticks(
+    low: float, high: float, count: int = TICKS, *, integers: bool = False
+) -> list[float]:
+    """Round values from `low` to `high` for axis labels: steps of 1, 2, 2.5 or 5 × 10ⁿ
+    (whole steps only when `integers`, e.g. epochs)."""
+    if high <= low:
+        return [low]
+    raw = (high - low) / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    # The first round step near the raw one: a little under is fine (a tick more, not fewer).
+    steps = [m * magnitude for m in (1, 2, 2.5, 5, 10)]
+    if integers:
+        steps = [max(1, round(step)) for step in steps if step >= 1 and step == int(step)] or [1]
+    step = next((step for step in steps if step >= raw * 0.7), steps[-1])
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def label(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:g}k"
+    return f"{value:.4g}"
+
+
+def curves_chart(
+    curves: list[Curve],
+    *,
+    title: str,
+    id_prefix: str,
+    x_label: str = "step",
+    x_format: Callable[[float], str] = label,
+) -> SafeString:
+    """One SVG with every curve on shared axes, then a hidden table of their values."""
+    curves = [curve for curve in curves if curve.points]
+    xs = [point[0] for curve in curves for point in curve.points]
+    ys = [point[1] for curve in curves for point in curve.points]
+    if not xs:
+        return format_html('<p class="muted small">No points to draw for {}.</p>', title)
+    x_low, x_high = min(xs), max(xs)
+    y_low, y_high = min(ys), max(ys)
+    if x_high == x_low:
+        x_low, x_high = x_low - 1, x_high + 1
+    if y_high == y_low:
+        pad = abs(y_low) * 0.1 or 1
+        y_low, y_high = y_low - pad, y_high + pad
+    else:
+        pad = (y_high - y_low) * 0.05
+        y_low, y_high = y_low - pad, y_high + pad
+
+    def px(x: float) -> float:
+        return PLOT_LEFT + (x - x_low) / (x_high - x_low) * (PLOT_RIGHT - PLOT_LEFT)
+
+    def py(y: float) -> float:
+        return PLOT_BOTTOM - (y - y_low) / (y_high - y_low) * (PLOT_BOTTOM - PLOT_TOP)
+
+    parts: list[SafeString] = []
+    for tick in nice_ticks(y_low, y_high):
+        parts.append(
+            format_html(
+                '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+                '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
+                _n(PLOT_LEFT),
+                _n(py(tick)),
+                _n(PLOT_RIGHT),
+                _n(py(tick)),
+                _n(PLOT_LEFT - 6),
+                _n(py(tick) + 4),
+                label(tick),
+            )
+        )
+    whole_steps = all(float(x).is_integer() for x in xs)
+    for tick in nice_ticks(x_low, x_high, integers=whole_steps):
+        parts.append(
+            format_html(
+                '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
+                _n(px(tick)),
+                _n(PLOT_BOTTOM + 15),
+                x_format(tick),
+            )
+        )
+    parts.append(
+        format_html(
+            '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+            '<text class="chart-label axis-name" x="{}" y="{}" text-anchor="middle">{}</text>',
+            _n(PLOT_LEFT),
+            _n(PLOT_BOTTOM),
+            _n(PLOT_RIGHT),
+            _n(PLOT_BOTTOM),
+            _n((PLOT_LEFT + PLOT_RIGHT) / 2),
+            _n(HEIGHT - 6),
+            x_label,
+        )
+    )
+    for curve in curves:
+        drawn = thin(curve.points)
+        style = f"curve-{min(max(curve.index, 1), 5)}"
+        if curve.line and len(drawn) > 1:
+            parts.append(
+                format_html(
+                    '<polyline class="curve {}" points="{}"><title>{}</title></polyline>',
+                    style,
+                    " ".join(f"{_n(px(x))},{_n(py(y))}" for x, y in drawn),
+                    curve.label,
+                )
+            )
+        if curve.dots or len(drawn) == 1:
+            for x, y in drawn:
+                parts.append(
+                    format_html(
+                        '<circle class="curve-dot {}" cx="{}" cy="{}" r="{}">'
+                        "<title>{}: {} at {} {}</title></circle>",
+                        style,
+                        _n(px(x)),
+                        _n(py(y)),
+                        DOT_RADIUS,
+                        curve.label,
+                        label(y),
+                        x_label,
+                        x_format(x),
+                    )
+                )
+
+    svg = format_html(
+        '<svg class="chart curves-chart" viewBox="0 0 {} {}" width="100%" role="img" '
+        'aria-labelledby="{}-title {}-desc" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
+        WIDTH,
+        HEIGHT,
+        id_prefix,
+        id_prefix,
+        id_prefix,
+        title,
+        id_prefix,
+        describe(curves, title, x_label, x_format),
+        _join(parts),
+    )
+    return format_html("{}{}", svg, _table(curves, title, x_label, x_format))
+
+
+def describe(curves: list[Curve], title: str, x_label: str, x_format) -> str:
+    """One sentence per curve: where it starts, ends, and its lowest point."""
+    sentences = [f"{title}, {len(curves)} {'curve' if len(curves) == 1 else 'curves'}."]
+    for curve in curves:
+        first, last = curve.points[0], curve.points[-1]
+        lowest = min(curve.points, key=lambda point: point[1])
+        sentences.append(
+            f"{curve.label}: {label(first[1])} at {x_label} {x_format(first[0])} to "
+            f"{label(last[1])} at {x_label} {x_format(last[0])}, lowest {label(lowest[1])}."
+        )
+    return " ".join(sentences)
+
+
+def _table(curves: list[Curve], title: str, x_label: str, x_format) -> SafeString:
+    rows = [
+        format_html(
+            '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
+            curve.label,
+            len(curve.points),
+            f"{label(curve.points[0][1])} ({x_label} {x_format(curve.points[0][0])})",
+            f"{label(curve.points[-1][1])} ({x_label} {x_format(curve.points[-1][0])})",
+            label(min(point[1] for point in curve.points)),
+            label(max(point[1] for point in curve.points)),
+        )
+        for curve in curves
+    ]
+    return format_html(
+        # The wrapper clips the table: a table is never narrower than its cells, so one that
+        # is itself visually hidden would still widen the page on a phone.
+        '<div class="visually-hidden"><table><caption>{}</caption><thead><tr>'
+        '<th scope="col">Run</th><th scope="col">Points</th><th scope="col">First</th>'
+        '<th scope="col">Last</th><th scope="col">Lowest</th><th scope="col">Highest</th>'
+        "</tr></thead><tbody>{}</tbody></table></div>",
+        title,
+        _join(rows),
+    )
