@@ -355,11 +355,20 @@ class Note(models.Model):
     body_html = models.TextField()  # rendered and sanitized on save
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The posting form's key (learners/submissions.py): a repeated post makes one note.
+    submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["learner", "module", "-created_at"], name="note_learner_module")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="note_submission_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -390,6 +399,8 @@ class StudySession(models.Model):
     )
     description = models.CharField("what I did", max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The posting form's key (learners/submissions.py): a repeated post logs time once.
+    submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -399,6 +410,11 @@ class StudySession(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(minutes__gte=1, minutes__lte=1440), name="session_minutes_range"
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="session_submission_once",
             ),
         ]
 

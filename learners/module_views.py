@@ -17,6 +17,7 @@ from curriculum.rendering import render_markdown
 from learners.forms import ConfidenceForm, NoteForm, StatusForm, TickForm
 from learners.models import Note
 from learners.progress import rate_confidence, set_status, set_tick
+from learners.submissions import key_from, save_once
 from learners.updates import respond
 
 
@@ -98,7 +99,7 @@ def note_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
     note = form.save(commit=False)
     note.learner, note.module = request.user, module
-    note.save()
+    save_once(note, key_from(request))
     if not request.htmx:
         messages.success(request, "Note saved.")
     return respond(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from curriculum.models import Module
 from learners.forms import SessionForm, TimerForm, session_form_for
 from learners.models import StudySession, Timer
+from learners.submissions import key_from, save_once
 from learners.updates import respond
 
 SESSIONS_PER_PAGE = 50
@@ -58,7 +59,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
         )
     session = form.save(commit=False)
     session.learner = request.user
-    session.save()
+    session, _ = save_once(session, key_from(request))
     if not request.htmx:
         messages.success(request, f"Logged {session.minutes} minutes.")
     return respond(

@@ -11,15 +11,25 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from curriculum.models import Module
 from learners.models import ModuleProgress, Plan, Status, User
 from learners.record.models import Category, Failure
+from learners.submissions import save_once
 
 
 def record_failure(
-    learner: User, module: Module, *, today: date | None = None, **fields
+    learner: User,
+    module: Module,
+    *,
+    today: date | None = None,
+    submission_key: str | None = None,
+    **fields,
 ) -> Failure:
-    """A new failure on `module`, tied to the learner's active plan ("lessons this plan")."""
+    """A new failure on `module`, tied to the learner's active plan ("lessons this plan").
+
+    A repeated post of the same form (same `submission_key`) returns the first failure.
+    """
     fields.setdefault("happened_on", today or learner.local_today())
     plan = Plan.objects.for_learner(learner).active().only("id").first()
-    return Failure.objects.create(learner=learner, module=module, plan=plan, **fields)
+    failure = Failure(learner=learner, module=module, plan=plan, **fields)
+    return save_once(failure, submission_key)[0]
 
 
 def common_failure(module: Module, index: str | int | None) -> dict[str, str] | None:

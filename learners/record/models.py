@@ -82,6 +82,8 @@ class Failure(models.Model):
     happened_on = models.DateField()  # the learner's local date
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The posting form's key (learners/submissions.py): a repeated post logs one failure.
+    submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
     objects = FailureQuerySet.as_manager()
 
@@ -105,6 +107,11 @@ class Failure(models.Model):
             models.CheckConstraint(
                 condition=Q(minutes_lost__isnull=True) | Q(minutes_lost__lte=MAX_MINUTES_LOST),
                 name="failure_minutes_lost_range",
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="failure_submission_once",
             ),
         ]
 

@@ -32,6 +32,7 @@ from learners.record.failures import (
 from learners.record.forms import CaptureForm, FailureForm, ResolveForm
 from learners.record.models import Category, Failure
 from learners.record.summary import capture_form_for
+from learners.submissions import key_from
 from learners.updates import next_url, respond
 
 FAILURES_PER_PAGE = 50
@@ -109,7 +110,9 @@ def failure_new(request: HttpRequest) -> HttpResponse:
     form = FailureForm(request.POST or None, initial=initial, today=today)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        failure = record_failure(request.user, data.pop("module"), **data)
+        failure = record_failure(
+            request.user, data.pop("module"), submission_key=key_from(request), **data
+        )
         messages.success(request, f"Logged “{failure.title}”.")
         return redirect(next_url(request, failure.get_absolute_url()))
     return render(
@@ -210,6 +213,7 @@ def failure_capture(request: HttpRequest) -> HttpResponse:
         lesson=data["lesson"],
         what_happened=data["what_happened"],
         minutes_lost=data["minutes_lost"],
+        submission_key=key_from(request),
     )
     if not request.htmx:
         messages.success(request, f"Logged “{failure.title}”.")
