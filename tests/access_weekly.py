@@ -1,15 +1,33 @@
-"""Access cases for this area's URLs (see tests/access_cases.py)."""
+"""Access cases for the weekly email's URLs (see tests/access_cases.py).
+
+- The preview and the email's own document are the requesting learner's own (staff may add
+  `?learner=<id>`; tests/test_weekly_preview.py tries that as owner, staff and another learner).
+- The unsubscribe link needs no login: its signed token is the credential (tried with forged
+  and mangled tokens in tests/test_weekly_email.py).
+"""
 
 from __future__ import annotations
 
-from tests.access_cases import Case  # noqa: F401
+from learners.models import User
+from learners.weekly.models import WeeklyEmail, WeeklySchedule
+from learners.weekly.tokens import unsubscribe_token
+from tests.access_cases import Case
 
-CASES: dict = {}
+CASES: dict[str, Case] = {
+    "weekly_preview": Case("own"),
+    "weekly_preview_body": Case("own"),
+    "weekly_unsubscribe": Case("token", args=("weekly_unsubscribe_token",)),
+}
 
 
 def extend_world(world) -> dict:
-    return {}
+    return {"weekly_unsubscribe_token": unsubscribe_token(world["alice"])}
 
 
 def owners_rows(world) -> list:
-    return []
+    alice = world["alice"]
+    return [
+        list(User.objects.filter(pk=alice.pk).values("weekly_email")),
+        list(WeeklySchedule.objects.filter(learner=alice).values()),
+        list(WeeklyEmail.objects.filter(learner=alice).values()),
+    ]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from learners.weekly import views
+
+urlpatterns = [
+    path("email/weekly/preview/", views.preview, name="weekly_preview"),
+    path("email/weekly/preview/email/", views.preview_body, name="weekly_preview_body"),
+    path("email/weekly/unsubscribe/<str:token>/", views.unsubscribe, name="weekly_unsubscribe"),
+]

@@ -1,0 +1,469 @@
+"""What a learner's weekly email says, read in a fixed number of queries.
+
+`build_report(learner, week_start, now)` gathers one week of the learner's trajectory: hours
+against the target and the week before, checkpoints and modules, failures and lessons,
+experiment highlights, the pace forecast, what's next, eight weeks of hours, the streak, and
+one older lesson brought back as a spaced reminder. It is the same for the email and the
+preview. Its query count does not grow with the learner's history (REPORT_QUERIES; a test pins
+it), although a few of them aggregate over it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Case, Exists, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.urls import reverse
+from django.utils import dateformat
+
+from curriculum.models import Checkpoint, Module
+from learners.experiments.models import ModuleMetric, Run, RunMetric
+from learners.hours import hours_in, logged_hours, minutes_by_day
+from learners.models import CheckpointTick, Plan, Status, User
+from learners.pace import Forecast, PlanProgress, forecast
+from learners.plan_state import ModuleState, PlanState, load_plan_state
+from learners.record.models import Failure
+from learners.weeks import WEEK, local_date, week_bounds, week_start
+
+CHART_WEEKS = 8
+CHART_HEIGHT = 80  # px: the tallest bar in the email's chart
+EMPTY_BAR = 2  # px: an empty week still shows a sliver, so it reads as "nothing", not "missing"
+TEXT_BAR = 20  # characters: the tallest bar in the text part's chart
+STREAK_WEEKS = 52  # the streak looks back at most this far: "52+ weeks"
+# A lesson comes back 2, 4, 8… weeks after its failure (spaced repetition); between those marks
+# the oldest lesson not brought back lately stands in, so there is one most weeks.
+REMINDER_MARKS = (2, 4, 8, 16, 32, 64)
+REMINDER_GAP_WEEKS = 8  # the same lesson isn't brought back twice within this many weeks
+FAILURES_SHOWN = 5
+# Queries for a learner with an active plan: plan; plan state (5); minutes by day; hours logged
+# since the start; checkpoints ticked; failures and lessons; the reminder; runs; the best change.
+REPORT_QUERIES = 13
+
+
+@dataclass(frozen=True)
+class WeekBar:
+    monday: date
+    hours: Decimal
+    share: float  # of the tallest bar (the weeks' most, or the target if higher)
+    on_target: bool
+    is_report_week: bool
+
+    @property
+    def height(self) -> int:
+        """Pixels in the HTML chart."""
+        return max(round(CHART_HEIGHT * self.share), EMPTY_BAR)
+
+    @property
+    def text_bar(self) -> str:
+        """The text part's bar: up to TEXT_BAR blocks, a dot for an empty week."""
+        blocks = round(TEXT_BAR * self.share)
+        return "█" * blocks if blocks else "·"
+
+    @property
+    def empty(self) -> bool:
+        return not self.hours
+
+    @property
+    def label(self) -> str:
+        return dateformat.format(self.monday, "j M")
+
+    @property
+    def hours_text(self) -> str:
+        return format_hours(self.hours)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """The week's best result on one module's primary metric, against the best before it."""
+
+    module: str
+    metric: str
+    best: float
+    previous: float | None
+    lower_is_better: bool
+
+    @property
+    def improvement(self) -> float | None:
+        """Relative change towards better: 0.14 is 14% better, negative is worse."""
+        if self.previous is None or self.previous == 0:
+            return None
+        change = (self.best - self.previous) / abs(self.previous)
+        return -change if self.lower_is_better else change
+
+    @property
+    def is_new_best(self) -> bool:
+        if self.previous is None:
+            return True
+        return self.best < self.previous if self.lower_is_better else self.best > self.previous
+
+    @property
+    def sentence(self) -> str:
+        best, direction = number(self.best), "lower" if self.lower_is_better else "higher"
+        if self.previous is None:
+            return f"{self.metric} on {self.module}: {best}, your first result ({direction} is better)."
+        previous = number(self.previous)
+        if self.is_new_best:
+            percent = self.improvement
+            better = f", {percent:.0%} better" if percent is not None else ""
+            return f"{self.metric} on {self.module}: {previous} → {best}, a new best{better}."
+        return (
+            f"{self.metric} on {self.module}: {best} this week; your best is still {previous} "
+            f"({direction} is better)."
+        )
+
+
+@dataclass
+class WeeklyReport:
+    learner: User
+    plan: Plan
+    state: PlanState
+    week_start: date
+    today: date  # the learner's local date when the report was built
+    hours: Decimal
+    previous_hours: Decimal
+    target: Decimal
+    bars: list[WeekBar]
+    ticks: int
+    finished: list[Module]
+    failures: list[Failure]  # logged this week (happened_on in it)
+    earlier_lessons: list[Failure]  # lessons written this week for earlier failures
+    runs: int
+    highlight: Highlight | None
+    forecast: Forecast
+    streak: int  # weeks in a row on target, ending with this one
+    previous_streak: int  # the same, ending the week before (for a streak that just ended)
+    reminder: Failure | None
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def week_text(self) -> str:
+        """'2 – 8 March', '23 February – 1 March', '29 December 2025 – 4 January 2026'."""
+        first, last = self.week_start, self.week_end
+        if first.year != last.year:
+            return f"{dateformat.format(first, 'j F Y')} – {dateformat.format(last, 'j F Y')}"
+        if first.month != last.month:
+            return f"{dateformat.format(first, 'j F')} – {dateformat.format(last, 'j F')}"
+        return f"{first.day} – {dateformat.format(last, 'j F')}"
+
+    @property
+    def plan_week(self) -> int:
+        return self.plan.week_number(self.week_end)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing at all happened this week: the email is a short, kind nudge instead."""
+        return not any(
+            (self.hours, self.ticks, self.finished, self.failures, self.earlier_lessons, self.runs)
+        )
+
+    @property
+    def name(self) -> str:
+        return self.learner.get_short_name()
+
+    @property
+    def hours_text(self) -> str:
+        return format_hours(self.hours)
+
+    @property
+    def target_text(self) -> str:
+        return format_hours(self.target)
+
+    @property
+    def percent_of_target(self) -> int:
+        return round(100 * self.hours / self.target) if self.target else 0
+
+    @property
+    def against_last_week(self) -> str:
+        difference = rounded(self.hours) - rounded(self.previous_hours)
+        last = format_hours(self.previous_hours)
+        if difference > 0:
+            return f"{format_hours(difference)} more than last week ({last})"
+        if difference < 0:
+            return f"{format_hours(-difference)} less than last week ({last})"
+        return f"the same as last week ({last})"
+
+    @property
+    def pace_phrase(self) -> str:
+        """The subject's second half: 'on track for 3 March', '2 weeks behind'."""
+        if self.forecast.state == "on_track":
+            return f"on track for {day(self.plan.target_end, self.today)}"
+        if self.forecast.state == "done":
+            return "plan finished"
+        headline = self.forecast.headline
+        return headline[:1].lower() + headline[1:]
+
+    @property
+    def subject(self) -> str:
+        if self.quiet:
+            return "A quiet week — your next step is waiting when you are"
+        return f"{self.hours_text} this week — {self.pace_phrase}"
+
+    @property
+    def next_up(self) -> ModuleState | None:
+        return self.state.next_up
+
+    @property
+    def next_checkpoint(self) -> Checkpoint | None:
+        return self.next_up.next_checkpoint if self.next_up else None
+
+    @property
+    def lessons_learned(self) -> list[Failure]:
+        """Every lesson written this week: this week's failures' and earlier ones'."""
+        first, end = week_bounds(self.week_start, self.learner.tz)
+        return [
+            failure
+            for failure in [*self.failures, *self.earlier_lessons]
+            if failure.lesson.strip() and failure.lesson_at and first <= failure.lesson_at < end
+        ]
+
+    @property
+    def failures_shown(self) -> list[Failure]:
+        return self.failures[:FAILURES_SHOWN]
+
+    @property
+    def failures_not_shown(self) -> int:
+        return max(len(self.failures) - FAILURES_SHOWN, 0)
+
+    @property
+    def reminder_age(self) -> str:
+        """How long ago the reminded failure happened: '6 weeks ago'."""
+        if self.reminder is None:
+            return ""
+        weeks = (self.week_start - week_start(self.reminder.happened_on)).days // 7
+        return "1 week ago" if weeks == 1 else f"{weeks} weeks ago"
+
+    @property
+    def streak_text(self) -> str:
+        if self.streak >= STREAK_WEEKS:
+            return f"{STREAK_WEEKS}+ weeks in a row on target."
+        if self.streak == 1:
+            return "On target this week: that's a new streak started."
+        if self.streak:
+            return f"{self.streak} weeks in a row on target."
+        if self.previous_streak >= 2:
+            return (
+                f"Your {self.previous_streak}-week streak on target paused this week; "
+                "next week is a fresh start."
+            )
+        return f"Next week, {self.target_text} starts a streak."
+
+
+def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | None:
+    """The report on the week starting `monday`, as of `now`; None without an active plan."""
+    plan = Plan.objects.for_learner(learner).active().first()
+    if plan is None:
+        return None
+    tz = learner.tz
+    today = local_date(now, tz)
+    state = load_plan_state(plan)
+    target = plan.weekly_hours
+    first, end = week_bounds(monday, tz)
+
+    chart_start = monday - WEEK * (CHART_WEEKS - 1)
+    streak_start = max(week_start(plan.start_date), monday - WEEK * (STREAK_WEEKS - 1))
+    days = minutes_by_day(learner, min(chart_start, streak_start), monday + timedelta(days=6))
+
+    def week_hours(start: date) -> Decimal:
+        return hours_in(days, start, start + timedelta(days=6))
+
+    weeks = [chart_start + WEEK * i for i in range(CHART_WEEKS)]
+    tallest = max([week_hours(start) for start in weeks] + [target])
+    bars = [
+        WeekBar(
+            monday=start,
+            hours=week_hours(start),
+            share=float(week_hours(start) / tallest) if tallest else 0.0,
+            on_target=week_hours(start) >= target,
+            is_report_week=start == monday,
+        )
+        for start in weeks
+    ]
+
+    def streak_ending(last: date) -> int:
+        count, start = 0, last
+        while start >= streak_start and week_hours(start) >= target:
+            count, start = count + 1, start - WEEK
+        return count
+
+    pace = forecast(
+        PlanProgress(
+            start=plan.start_date,
+            target_end=plan.target_end,
+            today=today,
+            total_hours=float(state.total_hours),
+            earned_hours=float(state.earned_hours),
+            earned_before_start=float(state.earned_before(plan.start_date)),
+            logged_hours=float(logged_hours(learner, plan.start_date)),
+            weekly_target=float(plan.weekly_hours),
+        )
+    )
+    finished = [
+        module_state.module
+        for module_state in state.modules
+        if module_state.status == Status.DONE
+        and module_state.progress.finished_at
+        and first <= module_state.progress.finished_at < end
+    ]
+    ticks = CheckpointTick.objects.filter(
+        learner=learner, ticked_at__gte=first, ticked_at__lt=end
+    ).count()
+    this_week = list(
+        Failure.objects.filter(learner=learner)
+        .filter(
+            Q(happened_on__gte=monday, happened_on__lte=monday + timedelta(days=6))
+            | Q(lesson_at__gte=first, lesson_at__lt=end)
+        )
+        .select_related("module")
+        .order_by("happened_on", "created_at", "id")
+    )
+    failures = [f for f in this_week if monday <= f.happened_on <= monday + timedelta(days=6)]
+    earlier = [f for f in this_week if f.happened_on < monday and f.lesson.strip()]
+    return WeeklyReport(
+        learner=learner,
+        plan=plan,
+        state=state,
+        week_start=monday,
+        today=today,
+        hours=week_hours(monday),
+        previous_hours=week_hours(monday - WEEK),
+        target=target,
+        bars=bars,
+        ticks=ticks,
+        finished=finished,
+        failures=failures,
+        earlier_lessons=earlier,
+        runs=Run.objects.filter(learner=learner, started_at__gte=first, started_at__lt=end).count(),
+        highlight=best_change(learner, first, end),
+        forecast=pace,
+        streak=streak_ending(monday),
+        previous_streak=streak_ending(monday - WEEK),
+        reminder=spaced_reminder(learner, monday),
+        links=links_for(learner, state),
+    )
+
+
+def best_change(learner: User, first: datetime, end: datetime) -> Highlight | None:
+    """One query: per module and primary metric with runs this week, the best value this week
+    and the best before it; the highlight is the biggest improvement (or a first result)."""
+    primary = ModuleMetric.objects.filter(
+        learner=learner, module=OuterRef("run__module"), name=OuterRef("name")
+    )
+    this_week = Q(run__started_at__gte=first)
+    before = Q(run__started_at__lt=first)
+    rows = (
+        RunMetric.objects.filter(run__learner=learner, run__started_at__lt=end)
+        .filter(Exists(primary))
+        .values("run__module_id", "run__module__title", "name")
+        .annotate(
+            lower_is_better=Subquery(primary.values("lower_is_better")[:1]),
+            week_low=Min("value", filter=this_week),
+            week_high=Max("value", filter=this_week),
+            before_low=Min("value", filter=before),
+            before_high=Max("value", filter=before),
+        )
+        .filter(week_low__isnull=False)
+        .order_by("run__module__title", "name")
+    )
+    highlights = [
+        Highlight(
+            module=row["run__module__title"],
+            metric=row["name"],
+            best=row["week_low"] if row["lower_is_better"] else row["week_high"],
+            previous=row["before_low"] if row["lower_is_better"] else row["before_high"],
+            lower_is_better=row["lower_is_better"],
+        )
+        for row in rows
+        if all(math.isfinite(row[key]) for key in ("week_low", "week_high"))
+    ]
+    if not highlights:
+        return None
+    # Biggest improvement first; then new bests without a previous value; then the rest.
+    return max(
+        highlights,
+        key=lambda h: (
+            h.is_new_best,
+            h.improvement is not None,
+            h.improvement if h.improvement is not None else 0.0,
+        ),
+    )
+
+
+def spaced_reminder(learner: User, monday: date) -> Failure | None:
+    """One lesson from at least two weeks back: one whose failure is 2, 4, 8, 16… weeks old
+    this week if there is one (oldest first), else the oldest lesson not brought back in the
+    last REMINDER_GAP_WEEKS emails' weeks."""
+    from learners.weekly.models import WeeklyEmail
+
+    at_mark = Q(pk__in=[])
+    for weeks in REMINDER_MARKS:
+        mark = monday - WEEK * weeks
+        at_mark |= Q(happened_on__gte=mark, happened_on__lte=mark + timedelta(days=6))
+    recently = WeeklyEmail.objects.filter(
+        learner=learner,
+        reminder=OuterRef("pk"),
+        week_start__gte=monday - WEEK * REMINDER_GAP_WEEKS,
+        week_start__lt=monday,
+    )
+    return (
+        Failure.objects.filter(learner=learner, happened_on__lt=monday - WEEK)
+        .exclude(lesson="")
+        .exclude(Exists(recently))
+        .annotate(priority=Case(When(at_mark, then=Value(0)), default=Value(1)))
+        .select_related("module")
+        .order_by("priority", "happened_on", "id")
+        .first()
+    )
+
+
+# --- links and words ---------------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    """Emails are read far from the site: every link carries SITE_URL, never a request's host."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def links_for(learner: User, state: PlanState) -> dict[str, str]:
+    from learners.weekly.tokens import unsubscribe_url
+
+    links = {
+        "dashboard": absolute(reverse("dashboard")),
+        "plan": absolute(state.plan.get_absolute_url()),
+        "settings": absolute(reverse("settings")),
+        "log_time": absolute(reverse("session_list")),
+        "unsubscribe": unsubscribe_url(learner),
+    }
+    if state.next_up:
+        links["next_module"] = absolute(reverse("module_detail", args=[state.next_up.module.slug]))
+    return links
+
+
+def rounded(hours: Decimal) -> Decimal:
+    return Decimal(hours).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def format_hours(hours: Decimal) -> str:
+    """'12.5 h', '3 h', '0 h': one decimal at most, half up."""
+    value = rounded(hours)
+    text = f"{value:f}".removesuffix(".0")
+    return f"{text} h"
+
+
+def number(value: float) -> str:
+    """A metric value with four significant digits: 0.8123, 2.31, 1234, 1.235e+05."""
+    return f"{value:.4g}"
+
+
+def day(value: date, today: date) -> str:
+    """'3 March', or '3 March 2027' when it isn't this year (as the pace forecast writes it)."""
+    if value.year == today.year:
+        return dateformat.format(value, "j F")
+    return dateformat.format(value, "j F Y")

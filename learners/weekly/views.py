@@ -1,0 +1,142 @@
+"""The weekly email in the browser (preview) and the unsubscribe link's page.
+
+The preview page is an ordinary page under the site's strict CSP. The email itself has inline
+styles everywhere (mail clients need them), which that CSP forbids, so the page shows it in a
+sandboxed iframe whose document comes from `preview_body`, a response with its own, stricter
+policy: no scripts at all, no network requests, inline styles allowed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.http import urlencode
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from learners.models import User
+from learners.weekly.report import WeeklyReport, build_report
+from learners.weekly.sender import render_weekly
+from learners.weekly.tokens import learner_id_for
+from learners.weeks import previous_week
+
+# The email's own document: styles inline (mail clients need them), nothing else at all. No
+# script, no network request (images, fonts, forms), framed only by our own preview page, and
+# sandboxed: links open in the top window when clicked, nothing runs.
+PREVIEW_BODY_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": ["data:"],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "frame-ancestors": [CSP.SELF],
+    "sandbox": [
+        "allow-popups",
+        "allow-popups-to-escape-sandbox",
+        "allow-top-navigation-by-user-activation",
+    ],
+}
+SANDBOX = " ".join(PREVIEW_BODY_CSP["sandbox"])
+
+
+def _learner_to_preview(request: HttpRequest) -> User:
+    """The learner whose email to show: yourself, or (staff only) anyone by `?learner=<id>`.
+    Anyone else asking for another learner gets a 404, as for any object they don't own."""
+    wanted = request.GET.get("learner")
+    if wanted is None or wanted == str(request.user.pk):
+        return request.user
+    if not request.user.is_staff or not wanted.isdigit():
+        raise Http404("No such learner.")
+    return get_object_or_404(User, pk=int(wanted))
+
+
+def _this_weeks_report(learner: User) -> WeeklyReport | None:
+    """The email the learner would get for the week that just ended, as of now."""
+    now = timezone.now()
+    monday, _ = previous_week(now.astimezone(learner.tz).date())
+    return build_report(learner, monday, now)
+
+
+@login_required
+@require_GET
+def preview(request: HttpRequest) -> HttpResponse:
+    learner = _learner_to_preview(request)
+    report = _this_weeks_report(learner)
+    query = "" if learner == request.user else "?" + urlencode({"learner": learner.pk})
+    schedule = getattr(learner, "weekly_schedule", None)
+    context = {
+        "learner": learner,
+        "report": report,
+        "rendered": render_weekly(report) if report else None,
+        "body_url": reverse("weekly_preview_body") + query,
+        "sandbox": SANDBOX,
+        "next_send_at": schedule.next_send_at if schedule else None,
+        "due_now": bool(
+            schedule and schedule.next_send_at and schedule.next_send_at <= timezone.now()
+        ),
+        "is_self": learner == request.user,
+    }
+    return render(request, "weekly/preview.html", context)
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+@csp_override(PREVIEW_BODY_CSP)
+def preview_body(request: HttpRequest) -> HttpResponse:
+    learner = _learner_to_preview(request)
+    report = _this_weeks_report(learner)
+    if report is None:
+        raise Http404("No active plan, so no weekly email.")
+    response = HttpResponse(render_weekly(report).html)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _learner_for_token(token: str) -> User:
+    learner_id = learner_id_for(token)
+    if learner_id is None:
+        raise Http404("This unsubscribe link is not valid.")
+    return get_object_or_404(User, pk=learner_id, is_active=True)
+
+
+# The signed token in the URL is the credential; a mail client's one-click POST (RFC 8058)
+# carries no cookies and no CSRF token, and forging a request needs the token itself.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    learner = _learner_for_token(token)
+    if request.method == "POST":
+        if learner.weekly_email:
+            learner.weekly_email = False
+            learner.save(update_fields=["weekly_email"])
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            # The mail client's own request: a plain 200, no redirect to follow.
+            return HttpResponse(
+                "Unsubscribed from the weekly progress email.\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        return redirect(request.path)
+    # GET only asks: mail scanners open every link in a message, and must not unsubscribe.
+    return render(
+        request,
+        "weekly/unsubscribe.html",
+        {
+            "learner": learner,
+            "subscribed": learner.weekly_email,
+            "address": masked(learner.email),
+            "token": token,
+        },
+    )
+
+
+def masked(address: str) -> str:
+    """'a••••@example.com': enough to recognise your address, not to read someone else's."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}{'•' * 4}@{domain}"
