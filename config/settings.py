@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "learners.record",
     "learners.experiments",
     "learners.weekly",
+    # Its tables exist everywhere, so switching TASKS_BACKEND needs no extra migration.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -135,7 +137,19 @@ MAILERS = {"default": parse_email_url(env_str("EMAIL_URL", "file:var/mail"), bas
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Trajectory <trajectory@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# immediate: tasks run in the process that enqueues them (development, small sites).
+# database: tasks wait in the database (django-tasks-db) for `manage.py db_worker` processes on
+# any number of machines (docs/email.md).
+TASK_BACKENDS = {
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+_tasks_backend = env_str("TASKS_BACKEND", "immediate")
+if _tasks_backend not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be immediate or database, not {_tasks_backend!r}."
+    )
+TASKS = {"default": TASK_BACKENDS[_tasks_backend]}
 
 # Content Security Policy: nothing inline runs without this request's nonce.
 SECURE_CSP = {
