@@ -28,6 +28,9 @@ install:
 
 system-deps:
 	@bin/install-system-deps
+	@# Test-only tools from the npm registry: axe-core and the Nu HTML Checker (package.json).
+	@if [ ! -d node_modules/axe-core ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
+		npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; fi
 
 lint:
 	$(PY) -m ruff check .
