@@ -83,7 +83,7 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(
-        f"DATABASE_URL must start with sqlite:/// or postgres://, not {scheme or url!r}."
+        f"DATABASE_URL must start with sqlite:/// or postgres://, not {scheme or 'nothing'}:."
     )
 
 
@@ -160,8 +160,10 @@ def parse_email_url(url: str, *, base_dir: Path) -> dict:
             "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "OPTIONS": {"file_path": str(path)},
         }
+    # Name the scheme only: the URL may carry an SMTP password, and this message reaches logs.
     raise ImproperlyConfigured(
-        f"EMAIL_URL must start with smtp://, smtps://, console:, file: or memory:, not {url!r}."
+        "EMAIL_URL must start with smtp://, smtps://, console:, file: or memory:, "
+        f"not {scheme or 'nothing'}:."
     )
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
+from curriculum.frontmatter import URL_SCHEMES
 from curriculum.problems import Problem
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _TASK = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s+(.*)$")
 _EXPLICIT_KEY = re.compile(r"\s*\{#([a-z0-9]+(?:-[a-z0-9]+)*)\}\s*$")
+MAX_KEY = 80  # Checkpoint.key
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _ROADMAP_LINK = re.compile(r"\[@(\w+)@([^\]]+)\]\(([^)\s]+)\)")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -130,6 +132,14 @@ def analyse(body: str, path: str, first_line: int) -> tuple[BodyFacts, list[Prob
                             f"checkpoint key '{key}' is used twice (first on line {explicit_keys[key]})",
                         )
                     )
+                if len(key) > MAX_KEY:
+                    problems.append(
+                        Problem(
+                            path,
+                            number,
+                            f"checkpoint key '{key[:20]}…' is longer than {MAX_KEY} characters",
+                        )
+                    )
                 explicit_keys[key] = number
                 line = line[: len(line) - len(task.group(3))] + text
             text = text.strip()
@@ -152,6 +162,15 @@ def analyse(body: str, path: str, first_line: int) -> tuple[BodyFacts, list[Prob
 
         if _ROADMAP_LINK.search(line):
             for kind, title, url in _ROADMAP_LINK.findall(line):
+                scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+                if scheme not in URL_SCHEMES:
+                    # Like front-matter resources: the module page shows these as links.
+                    problems.append(
+                        Problem(
+                            path, number, f"link {url!r} must start with http:, https: or mailto:"
+                        )
+                    )
+                    continue
                 facts.roadmap_resources.append(
                     {
                         "title": title.strip(),

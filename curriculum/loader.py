@@ -9,6 +9,7 @@ are never touched: they belong to the admins.
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,21 +126,42 @@ def discover(roots: list[Path]) -> tuple[list[SourceFile], list[Problem]]:
             problems.append(Problem(_display(absolute), 0, "no such file or folder"))
             continue
         for path in candidates:
-            if path not in seen:
-                seen.add(path)
-                files.append(SourceFile(path, base, _display(path), _stored_source(path)))
+            if path in seen:
+                continue
+            seen.add(path)
+            if path != absolute and not _regular_file(path):
+                # A link inside a curriculum folder could publish any file the server can read.
+                problems.append(
+                    Problem(
+                        _display(path),
+                        1,
+                        "is a symbolic link or not a regular file: module files must be plain "
+                        "files inside the folder",
+                    )
+                )
+                continue
+            files.append(SourceFile(path, base, _display(path), _stored_source(path)))
     return files, problems
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def read_and_parse(file: SourceFile, row: dict | None) -> tuple[Parsed | None, list[Problem]]:
     """Read one file; parse its front matter always, its body only if the content changed."""
     path = file.display
-    size = file.path.stat().st_size
-    if size > MAX_BYTES:
+    # Read one byte past the limit rather than trust the size a stat reports.
+    with file.path.open("rb") as stream:
+        raw = stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        size = max(file.path.stat().st_size, len(raw))
         return None, [
             Problem(path, 1, f"file is {size:,} bytes; a module file may be at most 1 MB")
         ]
-    raw = file.path.read_bytes()
     if not raw.strip():
         return None, [Problem(path, 1, "file is empty: a module needs at least a title or a body")]
     if b"\x00" in raw:

@@ -164,3 +164,12 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY is required when DEBUG is false." in result.stderr
+
+
+def test_a_bad_email_url_never_repeats_its_password():
+    with pytest.raises(ImproperlyConfigured) as error:
+        parse_email_url("smtp+tls://mailer:S3cretPass@mail.example:587", base_dir=BASE)
+    assert "S3cretPass" not in str(error.value)
+    with pytest.raises(ImproperlyConfigured) as error:
+        parse_database_url("mysql://u:S3cretPass@db/x", base_dir=BASE)
+    assert "S3cretPass" not in str(error.value)

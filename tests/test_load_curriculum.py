@@ -408,3 +408,43 @@ def test_the_command_line_exits_1_with_no_traceback_and_an_unchanged_database(tm
         .fetchall()
     )
     assert rows_after == rows_before
+
+
+def test_a_symbolic_link_in_the_folder_is_refused_not_followed(tmp_path):
+    """A link could publish any file the server can read, e.g. a settings file with secrets."""
+    secret = tmp_path / "env"
+    secret.write_text("SECRET_KEY=topsecret-value\n")
+    folder = tmp_path / "modules"
+    write(folder, "ok.md", module_file("fine"))
+    (folder / "leak.md").symlink_to(secret)
+    before = snapshot()
+
+    run = load(folder)
+
+    assert run.status == 1
+    assert f"{folder / 'leak.md'}:1: is a symbolic link or not a regular file" in run.stderr
+    assert snapshot() == before
+    assert not Module.objects.filter(body_html__contains="topsecret").exists()
+
+
+def test_roadmap_links_must_be_web_links_too(tmp_path):
+    write(
+        tmp_path,
+        "topic@Ab12.md",
+        "# Topic\n\nText.\n\n- [@article@Click me](javascript:alert(document.domain))\n",
+    )
+    run = load(tmp_path)
+    assert run.status == 1
+    assert (
+        "topic@Ab12.md:5: link 'javascript:alert(document.domain' must start with http:, https: or mailto:"
+        in run.stderr
+    )
+
+
+def test_an_explicit_checkpoint_key_longer_than_80_characters_is_an_error(tmp_path):
+    write(tmp_path, "m.md", "- [ ] Long {#" + "a" * 90 + "}\n")
+    run = load(tmp_path)
+    assert run.status == 1
+    assert (
+        "m.md:1: checkpoint key 'aaaaaaaaaaaaaaaaaaaa…' is longer than 80 characters" in run.stderr
+    )
