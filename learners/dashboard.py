@@ -14,10 +14,10 @@ from django.utils.safestring import SafeString
 
 from learners import charts
 from learners.experiments import summary as experiments_summary
-from learners.hours import hours_in, logged_hours, minutes_by_day
+from learners.hours import hours_in, minutes_by_day
 from learners.models import Plan, StudySession, Timer, User
-from learners.pace import Forecast, PlanProgress, forecast
-from learners.plan_state import PlanState, load_plan_state
+from learners.pace import Forecast
+from learners.plan_state import PlanState, forecast_for, load_plan_state
 from learners.record import summary as record_summary
 from learners.weeks import recent_week_starts, week_start
 
@@ -71,20 +71,7 @@ def build_dashboard(learner: User, today: date | None = None) -> Dashboard:
     state = load_plan_state(plan) if plan else None
     target = plan.weekly_hours if plan else learner.weekly_hours_target
     hours = hours_summary(learner, today, target)
-    pace = None
-    if plan and state:
-        pace = forecast(
-            PlanProgress(
-                start=plan.start_date,
-                target_end=plan.target_end,
-                today=today,
-                total_hours=float(state.total_hours),
-                earned_hours=float(state.earned_hours),
-                earned_before_start=float(state.earned_before(plan.start_date)),
-                logged_hours=float(logged_hours(learner, plan.start_date)),
-                weekly_target=float(plan.weekly_hours),
-            )
-        )
+    pace = forecast_for(learner, state, today) if state else None
     return Dashboard(
         learner=learner,
         today=today,

@@ -7,13 +7,17 @@ learner's history; the dashboard, the plan page and the weekly email all start f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, tzinfo
 from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Prefetch
 
 from curriculum.models import Checkpoint, Module
-from learners.models import CheckpointTick, ModuleProgress, Plan, PlanItem, Status
+from learners.hours import logged_hours
+from learners.models import CheckpointTick, ModuleProgress, Plan, PlanItem, Status, User
+from learners.pace import Forecast, PlanProgress, forecast
+from learners.weeks import local_date
 
 FINISHED = {Status.DONE, Status.SKIPPED}
 
@@ -130,15 +134,16 @@ class PlanState:
     def earned_hours(self) -> Decimal:
         return sum((state.earned_hours for state in self.counted), Decimal(0))
 
-    def earned_before(self, start) -> Decimal:
-        """Hours of modules already done before `start`: they shorten the plan, not the pace."""
+    def earned_before(self, start: date, tz: tzinfo) -> Decimal:
+        """Hours of modules done before `start` (a day of the learner's calendar, in `tz`):
+        they shorten the plan, not the pace."""
         return sum(
             (
                 state.hours
                 for state in self.counted
                 if state.status == Status.DONE
                 and state.progress.finished_at
-                and state.progress.finished_at.date() < start
+                and local_date(state.progress.finished_at, tz) < start
             ),
             Decimal(0),
         )
@@ -213,3 +218,23 @@ def load_plan_state(plan: Plan) -> PlanState:
         for item in items
     ]
     return PlanState(plan=plan, modules=modules, prerequisites=prerequisites)
+
+
+def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
+    """The pace forecast of a loaded plan (one more query: the hours logged since its start).
+
+    The dashboard and the weekly email both show it; this is where its inputs are gathered.
+    """
+    plan = state.plan
+    return forecast(
+        PlanProgress(
+            start=plan.start_date,
+            target_end=plan.target_end,
+            today=today,
+            total_hours=float(state.total_hours),
+            earned_hours=float(state.earned_hours),
+            earned_before_start=float(state.earned_before(plan.start_date, learner.tz)),
+            logged_hours=float(logged_hours(learner, plan.start_date)),
+            weekly_target=float(plan.weekly_hours),
+        )
+    )

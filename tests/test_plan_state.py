@@ -74,3 +74,18 @@ def test_it_loads_in_five_queries_whatever_the_size(alice, django_assert_num_que
     with django_assert_num_queries(5):
         state = load_plan_state(plan)
         assert state.checkpoints_done == 20
+
+
+def test_a_module_done_before_the_plan_started_is_judged_by_the_learners_calendar(alice):
+    """Finished at 08:00 on the start day in Auckland is the 13th there, the 12th in UTC."""
+    from datetime import UTC, datetime, timedelta
+
+    alice.time_zone = "Pacific/Auckland"
+    alice.save()
+    (module,) = make_modules(1)
+    start = datetime(2026, 3, 13).date()
+    plan = make_plan(alice, [module], start_date=start, target_end=start + timedelta(weeks=12))
+    set_status(alice, module, Status.DONE, now=datetime(2026, 3, 12, 19, tzinfo=UTC))  # 08:00 NZDT
+    state = load_plan_state(plan)
+    assert state.earned_before(start, alice.tz) == 0  # done on the start day, not before it
+    assert state.earned_before(start + timedelta(days=1), alice.tz) == Decimal("2.5")

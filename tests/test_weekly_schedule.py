@@ -219,3 +219,12 @@ def test_learners_made_in_bulk_get_a_schedule_on_the_next_run():
         utc(2026, 3, 2 + 7, 18)
     }
     assert WeeklySchedule.objects.add_missing(utc(2026, 3, 4)) == 0
+
+
+def test_a_save_days_after_signing_up_owes_no_email_about_the_week_before_joining():
+    # Signed up Wednesday 4 March: the first email is Monday 9 March. Saving settings on
+    # Thursday (on any hour) must not make an email due at once about 23 February – 1 March.
+    first = utc(2026, 3, 9, 8)
+    thursday = utc(2026, 3, 5, 12)
+    assert rescheduled(Prefs(), first, thursday, never_sent) == first
+    assert rescheduled(Prefs(hour=6), first, thursday, never_sent) == utc(2026, 3, 9, 6)

@@ -22,10 +22,10 @@ from django.utils import dateformat
 
 from curriculum.models import Checkpoint, Module
 from learners.experiments.models import ModuleMetric, Run, RunMetric
-from learners.hours import hours_in, logged_hours, minutes_by_day
+from learners.hours import hours_in, minutes_by_day
 from learners.models import CheckpointTick, Plan, Status, User
-from learners.pace import Forecast, PlanProgress, forecast
-from learners.plan_state import ModuleState, PlanState, load_plan_state
+from learners.pace import Forecast
+from learners.plan_state import ModuleState, PlanState, forecast_for, load_plan_state
 from learners.record.models import Failure
 from learners.weeks import WEEK, local_date, week_bounds, week_start
 
@@ -293,18 +293,7 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
             count, start = count + 1, start - WEEK
         return count
 
-    pace = forecast(
-        PlanProgress(
-            start=plan.start_date,
-            target_end=plan.target_end,
-            today=today,
-            total_hours=float(state.total_hours),
-            earned_hours=float(state.earned_hours),
-            earned_before_start=float(state.earned_before(plan.start_date)),
-            logged_hours=float(logged_hours(learner, plan.start_date)),
-            weekly_target=float(plan.weekly_hours),
-        )
-    )
+    pace = forecast_for(learner, state, today)
     finished = [
         module_state.module
         for module_state in state.modules

@@ -71,7 +71,8 @@ def rescheduled(learner, current: datetime | None, now: datetime, already_sent) 
     - Just turned on (or a new account): the first slot from now on. No email arrives at once
       about a week from before they asked for it.
     - Otherwise, the first slot from now on, except that a change never skips the email that
-      is owed right now: if this week's slot has already passed (on the new settings) and the
+      is owed right now: if the stored send time comes before the first slot from now (an email
+      was pending), this week's slot has already passed (on the new settings) and the
       week it reports on has no email yet (`already_sent(monday)` is False), it is due at once.
       Saving unchanged settings therefore never moves an owed email either.
 
@@ -83,6 +84,10 @@ def rescheduled(learner, current: datetime | None, now: datetime, already_sent) 
     slot = Slot.of(learner)
     upcoming = slot.next_after(now)
     if current is None:
+        return upcoming
+    if current >= upcoming:
+        # Already waiting for the next slot (a new account, or one that just turned the email
+        # on): no earlier email was ever owed, however the settings changed.
         return upcoming
     latest = slot.latest_at_or_before(now)
     this_week = week_start(local_date(now, slot.tz))
