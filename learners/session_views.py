@@ -124,7 +124,7 @@ def timer_start(request: HttpRequest) -> HttpResponse:
             Timer.objects.create(learner=request.user, module=module)
     except IntegrityError:
         pass  # already running: a second click or tab keeps the first start time
-    return respond(request, fallback="/", main="learners/_timer.html", module=module)
+    return respond(request, fallback="/", main="learners/_timer.html", module=_page_module(request))
 
 
 @login_required
@@ -153,5 +153,11 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
         fallback="/",
         main="learners/_timer.html",
         context={"logged": logged},
-        module=timer.module if timer else None,
+        module=_page_module(request),
     )
+
+
+def _page_module(request: HttpRequest) -> Module | None:
+    """The module whose page the timer was used on: its panel is what the answer refreshes.
+    (The timer may run on another module; refreshing that one would put it on this page.)"""
+    return Module.objects.active().filter(slug=request.POST.get("page_module", "")).first()

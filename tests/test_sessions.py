@@ -149,3 +149,16 @@ def test_a_timer_left_running_logs_at_most_a_day(client, alice, modules):
         traveller.shift(timedelta(days=3))
         client.post("/timer/stop/")
     assert StudySession.objects.get(learner=alice).minutes == 24 * 60
+
+
+def test_stopping_a_timer_from_another_modules_page_refreshes_that_page_not_the_timers(
+    client, alice, modules
+):
+    first, second = modules
+    client.post("/timer/start/", {"module": first.pk})
+    text = client.post(
+        "/timer/stop/", {"page": "module", "page_module": second.slug}, headers=HTMX
+    ).text
+    assert f"/modules/{second.slug}/status/" in text
+    assert f"/modules/{first.slug}/status/" not in text
+    assert StudySession.objects.get(learner=alice).module == first
