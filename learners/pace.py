@@ -130,7 +130,7 @@ def forecast(progress: PlanProgress) -> Forecast:
             weeks_ahead=None,
             hours_per_week_needed=round(needed, 1),
             extra_hours_per_week=None,
-            headline=f"Starts on {_day(p.start, today)}",
+            headline=f"Starts on {day_text(p.start, today)}",
             advice=_needs_sentence(needed, p, remaining, efficiency=1.0),
         )
 
@@ -196,8 +196,8 @@ def forecast(progress: PlanProgress) -> Forecast:
     projected = today + timedelta(days=days_to_finish)
     days_ahead = (p.target_end - projected).days
     weeks_ahead = days_ahead / 7
-    target = _day(p.target_end, today)
-    finish = _day(projected, today)
+    target = day_text(p.target_end, today)
+    finish = day_text(projected, today)
 
     if abs(weeks_ahead) <= ON_TRACK_WEEKS:
         state, headline = "on_track", "On track"
@@ -221,7 +221,7 @@ def forecast(progress: PlanProgress) -> Forecast:
         if needed > MOST_HOURS_A_WEEK:
             advice = (
                 f"Catching up by {target} would take {_hours(needed)} a week, so try moving "
-                f"the end date to {_day(suggested, today)}, which this pace reaches."
+                f"the end date to {day_text(suggested, today)}, which this pace reaches."
             )
         else:
             advice = f"{_capital(_more_hours(extra))} a week gets you back on track for {target}."
@@ -244,8 +244,8 @@ def forecast(progress: PlanProgress) -> Forecast:
 def _done(p: PlanProgress) -> Forecast:
     finished = p.finished_on or p.today
     days_early = (p.target_end - finished).days
-    when = _day(finished, p.today)
-    target = _day(p.target_end, p.today)
+    when = day_text(finished, p.today)
+    target = day_text(p.target_end, p.today)
     if days_early > 0:
         headline = f"Finished {_span(days_early)} early"
         advice = f"You finished on {when}, {_span(days_early)} before your target of {target}."
@@ -282,8 +282,8 @@ def _overdue(
         projected = today + timedelta(days=days_to_finish)
         suggested = _suggest_end(projected)
         advice = (
-            f"At your current pace you'll finish around {_day(projected, today)}, "
-            f"so try moving the end date to {_day(suggested, today)}."
+            f"At your current pace you'll finish around {day_text(projected, today)}, "
+            f"so try moving the end date to {day_text(suggested, today)}."
         )
         weeks_ahead = round((p.target_end - projected).days / 7, 1)
     else:
@@ -294,7 +294,7 @@ def _overdue(
         if suggested is not None and days is not None:
             advice = (
                 f"At {_target_hours(p.weekly_target)} a week the remaining {_hours(study)} take "
-                f"about {_span(days)}, so try moving the end date to {_day(suggested, today)}."
+                f"about {_span(days)}, so try moving the end date to {day_text(suggested, today)}."
             )
         elif p.weekly_target > 0:
             advice = (
@@ -376,11 +376,11 @@ def _needs_sentence(needed: float, p: PlanProgress, remaining: float, efficiency
 
 
 def _needs_clause(needed: float, p: PlanProgress, remaining: float, efficiency: float) -> str:
-    target = _day(p.target_end, p.today)
+    target = day_text(p.target_end, p.today)
     if needed > MOST_HOURS_A_WEEK:
         suggested = _suggested_end_at_target(p, remaining, efficiency)
         move = (
-            f"try moving the end date to {_day(suggested, p.today)}"
+            f"try moving the end date to {day_text(suggested, p.today)}"
             if suggested
             else "consider moving the end date"
         )
@@ -426,8 +426,8 @@ def _span(days: int) -> str:
     return "more than 2 years"
 
 
-def _day(day: date, today: date) -> str:
-    """'3 March', or '3 March 2027' when it isn't this year."""
+def day_text(day: date, today: date) -> str:
+    """'3 March', or '3 March 2027' when it isn't this year (the forecast's and the email's)."""
     if day.year == today.year:
         return dateformat.format(day, "j F")
     return dateformat.format(day, "j F Y")

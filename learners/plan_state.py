@@ -172,9 +172,6 @@ class PlanState:
     def is_complete(self) -> bool:
         return bool(self.modules) and all(state.is_finished for state in self.modules)
 
-    def state_for(self, module_id: int) -> ModuleState | None:
-        return next((state for state in self.modules if state.module.id == module_id), None)
-
 
 def load_plan_state(plan: Plan) -> PlanState:
     """Five queries: items with modules, progress, checkpoints, ticks, prerequisites."""

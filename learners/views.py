@@ -98,7 +98,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         kept = set(form.cleaned_data["modules"])
         chosen = [item for item in items if str(item.module_id) in kept]
         try:
-            plan = start_plan(
+            start_plan(
                 request.user,
                 goal=form.cleaned_data["goal"],
                 start_date=form.cleaned_data["start_date"],
@@ -112,7 +112,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Your plan has started. The first module is waiting below.")
-            return redirect("dashboard" if plan.is_active else plan)
+            return redirect("dashboard")
     has_active = Plan.objects.for_learner(request.user).active().exists()
     return render(
         request,

@@ -24,7 +24,7 @@ from curriculum.models import Checkpoint, Module
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.hours import hours_in, minutes_by_day
 from learners.models import CheckpointTick, Plan, Status, User
-from learners.pace import Forecast
+from learners.pace import Forecast, day_text
 from learners.plan_state import ModuleState, PlanState, forecast_for, load_plan_state
 from learners.record.models import Failure
 from learners.weeks import WEEK, local_date, week_bounds, week_start
@@ -194,7 +194,7 @@ class WeeklyReport:
     def pace_phrase(self) -> str:
         """The subject's second half: 'on track for 3 March', '2 weeks behind'."""
         if self.forecast.state == "on_track":
-            return f"on track for {day(self.plan.target_end, self.today)}"
+            return f"on track for {day_text(self.plan.target_end, self.today)}"
         if self.forecast.state == "done":
             return "plan finished"
         headline = self.forecast.headline
@@ -449,10 +449,3 @@ def format_hours(hours: Decimal) -> str:
 def number(value: float) -> str:
     """A metric value with four significant digits: 0.8123, 2.31, 1234, 1.235e+05."""
     return f"{value:.4g}"
-
-
-def day(value: date, today: date) -> str:
-    """'3 March', or '3 March 2027' when it isn't this year (as the pace forecast writes it)."""
-    if value.year == today.year:
-        return dateformat.format(value, "j F")
-    return dateformat.format(value, "j F Y")
