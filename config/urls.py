@@ -17,3 +17,5 @@ urlpatterns = [
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.page_not_found"
+# 503 when the database is unavailable, the usual 500 otherwise (config/unavailable.py).
+handler500 = "config.unavailable.server_error"

@@ -69,6 +69,7 @@ def add_module(plan: Plan, module: Module) -> PlanItem:
     if module.is_retired:
         raise PlanError("That module has been retired from the catalogue.")
     with transaction.atomic():
+        _lock_order(plan)
         last = plan.items.aggregate(last=Max("position"))["last"]
         try:
             with transaction.atomic():
@@ -85,6 +86,7 @@ def remove_item(plan: Plan, item: PlanItem) -> None:
     """Drop a module from the plan. Its progress, notes and sessions stay the learner's."""
     _require_active(plan)
     with transaction.atomic():
+        _lock_order(plan)
         deleted, _ = PlanItem.objects.filter(pk=item.pk, plan=plan).delete()
         if deleted:
             plan.items.filter(position__gt=item.position).update(position=F("position") - 1)
@@ -96,7 +98,8 @@ def move_item(plan: Plan, item: PlanItem, direction: str) -> None:
     if direction not in {"up", "down"}:
         raise PlanError("Move a module up or down.")
     with transaction.atomic():
-        items = list(plan.items.select_for_update().order_by("position", "id"))
+        _lock_order(plan)
+        items = list(plan.items.order_by("position", "id"))
         index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
         if index is None:
             return
@@ -116,6 +119,16 @@ def end_plan(plan: Plan, outcome: str) -> None:
     Plan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
         status=outcome, ended_at=timezone.now()
     )
+
+
+def _lock_order(plan: Plan) -> None:
+    """Changes to one plan's order (add, remove, move) take the plan's row lock first, so they
+    run one at a time and each reads the positions the previous one left. Locking the items
+    instead is not enough: two tabs adding modules both read the same last position, and a
+    move's `ORDER BY position … FOR UPDATE` sorts before it waits, then reorders from that
+    stale order and undoes the other tab's move (both seen on PostgreSQL:
+    tests/test_concurrency_learners.py)."""
+    list(Plan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
 
 
 def _require_active(plan: Plan) -> None:

@@ -32,7 +32,6 @@ def set_status(
     learner: User, module: Module, status: str, *, now: datetime | None = None
 ) -> ModuleProgress:
     """Move the module to `status`, with its timestamps, and record the change once."""
-    now = now or timezone.now()
     with transaction.atomic():
         progress = progress_for(learner, module)
         # Lock the row so two tabs changing the status at once record two honest changes.
@@ -40,6 +39,8 @@ def set_status(
         old = progress.status
         if old == status:
             return progress
+        # Read the clock holding the lock, so the timeline's times follow the order of changes.
+        now = now or timezone.now()
         progress.status = status
         if status == Status.NOT_STARTED:
             progress.started_at = None
@@ -81,11 +82,15 @@ def rate_confidence(
     learner: User, module: Module, value: int, *, now: datetime | None = None
 ) -> ModuleProgress:
     """Keep the rating as history, and the latest on the progress row for quick display."""
-    now = now or timezone.now()
     with transaction.atomic():
         progress = progress_for(learner, module)
+        # Lock the row before comparing: two tabs sending the same rating at once would each
+        # read the old value and both record it (measured on PostgreSQL: tests/
+        # test_concurrency_learners.py).
+        progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
         if progress.confidence == value:
             return progress  # the history records changes; a repeated click is not one
+        now = now or timezone.now()  # holding the lock: history's times follow its order
         ConfidenceRating.objects.create(learner=learner, module=module, value=value, at=now)
 
         ModuleProgress.objects.filter(pk=progress.pk).update(confidence=value, updated_at=now)
