@@ -127,6 +127,10 @@ def test_a_learner_who_turned_it_off_sees_what_it_would_look_like(client, planne
 
 def test_it_shows_the_next_send_time_on_the_learners_clock(client, planned):
     alice, _ = planned
+    # She has had the email for weeks and this Monday's (08:00 UTC) is pending for the sender.
+    WeeklySchedule.objects.filter(learner=alice).update(
+        next_send_at=datetime(2026, 3, 9, 8, tzinfo=UTC)
+    )
     alice.time_zone = "Pacific/Tongatapu"
     alice.save(update_fields=["time_zone"])
     client.force_login(alice)
