@@ -6,9 +6,20 @@ disappears is retired, never deleted, so a learner's history keeps pointing at s
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def slug_param(value: str | None) -> str:
+    """A slug taken from a request (`?module=`, a posted `list`), or "" when the value can't be
+    one. Filtering on "" finds nothing, as any other unknown slug would; but a raw value may
+    hold a NUL byte, which PostgreSQL refuses in a query (a 500 instead of "not found")."""
+    return value if value and SLUG.fullmatch(value) else ""
 
 
 class Kind(models.TextChoices):

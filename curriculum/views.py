@@ -10,15 +10,16 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
 from config.errors import NotFound
-from curriculum.models import Kind, Module, ModuleList, ModuleListItem, Topic
+from curriculum.models import Kind, Module, ModuleList, ModuleListItem, Topic, slug_param
 
 
 @vary_on_headers("HX-Request")
 def catalogue(request: HttpRequest) -> HttpResponse:
     """All active modules, filtered by topic and kind and searched by title and summary."""
-    topic = request.GET.get("topic", "")
+    topic = slug_param(request.GET.get("topic"))
     kind = request.GET.get("kind", "")
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL refuses NUL in a query, and nobody searches for one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     modules = Module.objects.for_catalogue()
     if topic:
         modules = modules.filter(topics__slug=topic)

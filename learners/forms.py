@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,10 +12,28 @@ from django.core.exceptions import ValidationError
 from learners.models import Note, Status, StudySession
 
 MAX_PLAN_DAYS = 3 * 366
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+    def format_value(self, value):
+        # A date input's value is a yyyy-mm-dd date or nothing (HTML says so, and browsers
+        # drop anything else): an unparsable submission is shown empty beside its error.
+        if isinstance(value, str) and not _is_iso_date(value):
+            return None
+        return super().format_value(value)
+
+
+def _is_iso_date(text: str) -> bool:
+    if not ISO_DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:  # 2026-02-30
+        return False
+    return True
 
 
 class PlainLabels:

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from curriculum.models import Checkpoint, Module
+from curriculum.models import Checkpoint, Module, slug_param
 from curriculum.rendering import render_markdown
 from learners.forms import ConfidenceForm, NoteForm, StatusForm, TickForm
 from learners.models import Note
@@ -149,7 +149,7 @@ def note_preview(request: HttpRequest) -> HttpResponse:
     html = render_markdown(body, anchors=False) if body.strip() else ""
     if request.htmx:
         return render(request, "learners/_note_preview.html", {"preview": html})
-    module = Module.objects.active().filter(slug=request.POST.get("module", "")).first()
+    module = Module.objects.active().filter(slug=slug_param(request.POST.get("module"))).first()
     context = {"form": NoteForm(request.POST), "preview": html, "module": module}
     return render(request, "learners/note_edit.html", context)
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from curriculum.models import Module
+from curriculum.models import Module, slug_param
 from learners.forms import SessionForm, TimerForm, session_form_for
 from learners.models import StudySession, Timer
 from learners.submissions import key_from, save_once
@@ -160,4 +160,4 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 def _page_module(request: HttpRequest) -> Module | None:
     """The module whose page the timer was used on: its panel is what the answer refreshes.
     (The timer may run on another module; refreshing that one would put it on this page.)"""
-    return Module.objects.active().filter(slug=request.POST.get("page_module", "")).first()
+    return Module.objects.active().filter(slug=slug_param(request.POST.get("page_module"))).first()

@@ -22,7 +22,9 @@ PAGES = {"dashboard", "module"}
 
 def next_url(request: HttpRequest, fallback: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() would read anything else without a slash as a URL
+    # pattern's name (a 500 on "abc"), and a full URL has no business here.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
@@ -48,6 +50,9 @@ def respond(
         "page": page,
         "next_url": next_url(request, fallback),
     }
+    if module is not None:
+        # The used element names its module whichever page the post says it came from.
+        context.setdefault("module", module)
     if page == "dashboard":
         board = build_dashboard(request.user)
         context |= {"board": board, "timer": board.timer}

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from curriculum.models import Module, ModuleList
+from curriculum.models import Module, ModuleList, slug_param
 from learners.dashboard import build_dashboard
 from learners.forms import PlanForm, PlanStartForm, session_form_for
 from learners.models import Plan, PlanItem, PlanStatus
@@ -80,7 +80,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_new(request: HttpRequest) -> HttpResponse:
     """Start a plan from a published list, keeping only the modules the learner wants."""
     lists = ModuleList.objects.published()
-    slug = request.POST.get("list") or request.GET.get("list")
+    slug = slug_param(request.POST.get("list") or request.GET.get("list"))
     if not slug:
         return render(request, "learners/plan_choose_list.html", {"lists": published_lists()})
     module_list = get_object_or_404(lists, slug=slug)
@@ -180,7 +180,7 @@ def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get_plan_for_user(request, pk)
-    module = Module.objects.active().filter(slug=request.POST.get("module", "")).first()
+    module = Module.objects.active().filter(slug=slug_param(request.POST.get("module"))).first()
     if module is None:
         messages.error(request, "Choose a module from the catalogue to add.")
     else:

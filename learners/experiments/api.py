@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from curriculum.models import Module
+from curriculum.models import Module, slug_param
 from learners.experiments import payload, tokens
 from learners.experiments.models import Run
 from learners.experiments.runs import IdempotencyConflict, create_run, run_json
@@ -143,7 +143,7 @@ def _list(request: HttpRequest, learner) -> JsonResponse:
     runs = Run.objects.for_learner(learner).select_related("module").prefetch_related("metrics")
     slug = request.GET.get("module")
     if slug is not None:
-        module = Module.objects.filter(slug=slug).first()
+        module = Module.objects.filter(slug=slug_param(slug)).first()
         if module is None:
             return error(
                 404,

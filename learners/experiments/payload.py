@@ -11,12 +11,14 @@ import hashlib
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from learners.experiments.models import Outcome
+from learners.jsontext import lone_surrogate
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: a long diff, a config and a few curves fit easily
 MAX_DIFF_CHARS = 256 * 1024  # longer diffs are cut here and flagged, not refused
@@ -81,13 +83,20 @@ def parse_json(body: bytes):
         raise ValueError(f"{name} is not a number JSON allows")
 
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+        data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
     except UnicodeDecodeError as error:
         raise BadJson("The body is not UTF-8.") from error
     except RecursionError as error:
         raise BadJson("The body is nested too deeply.") from error
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise BadJson(f"The body is not valid JSON: {error}") from error
+    where = lone_surrogate(data)
+    if where is not None:
+        raise BadJson(
+            f"The text at {where or 'the top'} is not valid Unicode: it has a lone surrogate "
+            "(an escape like \\ud800 without its pair)."
+        )
+    return data
 
 
 def request_hash(data) -> str:
@@ -268,6 +277,10 @@ def _config(value, errors: _Errors) -> dict:
         if isinstance(node, float) and not math.isfinite(node):
             errors.add("config", "Numbers must be finite.")
             return False
+        if isinstance(node, int) and abs(node) > sys.float_info.max:
+            # No double holds it: comparing runs (which reads numbers as floats) could not.
+            errors.add("config", "Numbers must be finite: at most about 1.8e308.")
+            return False
         if isinstance(node, str) and "\x00" in node:
             errors.add("config", "No NUL characters.")
             return False
@@ -283,6 +296,23 @@ def _config(value, errors: _Errors) -> dict:
         errors.add("config", "No NUL characters in keys.")
         return {}
     return value
+
+
+def config_problems(value) -> list[str]:
+    """What is wrong with a run's config, by the rules above (for rows that arrive another
+    way than this API: Run.clean(), for an imported export)."""
+    errors = _Errors()
+    _config(value, errors)
+    return errors.fields.get("config", [])
+
+
+def metric_problems(value, series) -> list[str]:
+    """What is wrong with a metric's final value and curve, by the rules above."""
+    errors = _Errors()
+    if _number(value) is None:
+        errors.add("metric", "The value must be a finite number.")
+    _series(series, "metric", errors)
+    return errors.fields.get("metric", [])
 
 
 def _keys(node):

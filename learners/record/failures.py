@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from curriculum.models import Module
+from curriculum.models import Module, slug_param
 from learners.models import ModuleProgress, Plan, Status, User
 from learners.record.models import Category, Failure
 from learners.submissions import save_once
@@ -88,7 +88,7 @@ class LogFilters:
         resolved = query.get("resolved", "")
         return cls(
             category=category if category in Category.values else "",
-            module=query.get("module", "")[:120],
+            module=slug_param(query.get("module"))[:120],
             resolved=resolved if resolved in {"yes", "no"} else "",
         )
 

@@ -20,6 +20,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
+from learners.jsontext import lone_surrogate
 from learners.record.export import (
     ACCOUNT_INFO_ONLY,
     EXPORT_ONLY,
@@ -85,6 +86,12 @@ def parse(raw: bytes) -> dict:
             "That file isn't valid JSON (it may be cut short or edited by hand). "
             "Download a fresh export and try again."
         ) from None
+    where = lone_surrogate(document)
+    if where is not None:
+        raise ImportRefused(
+            f"That file has text that isn't valid Unicode (a lone surrogate, at "
+            f"{where or 'its top'}), so it wasn't written by Trajectory. Download a fresh export."
+        )
     check_document(document)
     return document
 
@@ -367,6 +374,9 @@ class _Importer:
         text_like = (models.CharField, models.TextField, models.DateField, models.TimeField,
                      models.DecimalField)  # fmt: skip
         where = _row_name(model, row) if model else "The account"
+        if value is None and not field_.null:
+            # No export writes null here; saving it would fail (markdown of None, say).
+            raise ImportRefused(f"{where}: “{field_.name}” can't be empty (null).")
         if value is not None and not isinstance(field_, models.JSONField):
             if isinstance(field_, text_like) and not isinstance(value, str):
                 raise ImportRefused(f"{where}: “{field_.name}” should be text.")
@@ -387,12 +397,14 @@ class _Importer:
 
     @staticmethod
     def _validate(model, row, instance, specs) -> None:
-        """The model's own field validation (lengths, choices, ranges); the database checks
-        the constraints when the row is written."""
+        """The model's own validation (lengths, choices, ranges, and its clean(): a run's
+        config, a metric's curve); the database checks the constraints when the row is
+        written."""
         checked = {spec.name for spec in specs if spec.kind == "value"}
         exclude = [f.name for f in model._meta.fields if f.name not in checked]
         try:
             instance.clean_fields(exclude=exclude)
+            instance.clean()
         except ValidationError as error:
             raise ImportRefused(f"{_row_name(model, row)}: {_messages(error)}") from error
 

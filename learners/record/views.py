@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from curriculum.models import Module
+from curriculum.models import Module, slug_param
 from learners.dashboard import active_plan
 from learners.record import timeline as feed
 from learners.record.failures import (
@@ -102,7 +102,7 @@ def failure_new(request: HttpRequest) -> HttpResponse:
     """The full form. `?module=<slug>&common=<n>` starts from a module's common failure."""
     today = request.user.local_today()
     initial: dict = {"happened_on": today}
-    module = Module.objects.active().filter(slug=request.GET.get("module", "")).first()
+    module = Module.objects.active().filter(slug=slug_param(request.GET.get("module"))).first()
     if module is not None:
         initial["module"] = module.slug
         if item := common_failure(module, request.GET.get("common")):
@@ -190,7 +190,9 @@ def failure_capture(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _capture_started_from(request)
     page = request.POST.get("page", "")
-    posted = Module.objects.active().filter(slug=request.POST.get("capture-module", "")).first()
+    posted = (
+        Module.objects.active().filter(slug=slug_param(request.POST.get("capture-module"))).first()
+    )
     form = CaptureForm(request.POST, modules=_capture_modules(request, page, posted))
     if not form.is_valid():
         if request.htmx:
@@ -235,7 +237,7 @@ def _capture_modules(request: HttpRequest, page: str, module: Module | None) -> 
 
 
 def _capture_started_from(request: HttpRequest) -> HttpResponse:
-    module = get_object_or_404(Module.objects.active(), slug=request.GET.get("module", ""))
+    module = get_object_or_404(Module.objects.active(), slug=slug_param(request.GET.get("module")))
     if not request.htmx:
         query = urlencode({"module": module.slug, "common": request.GET.get("common", "")})
         return redirect(f"{reverse('failure_new')}?{query}")
@@ -285,7 +287,7 @@ def _capture_as_full_form(request: HttpRequest, capture: CaptureForm) -> HttpRes
 def timeline(request: HttpRequest) -> HttpResponse:
     """The journey, newest first, a page of entries at a time; htmx appends the older pages."""
     kind = request.GET.get("kind", "")
-    slug = request.GET.get("module", "")
+    slug = slug_param(request.GET.get("module"))
     module = Module.objects.filter(slug=slug).first() if slug else None
     filters = feed.Filters(kind=kind if kind in feed.KIND_VALUES else "", module=module)
     after = feed.Key.decode(request.GET.get("before", ""))

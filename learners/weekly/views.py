@@ -51,7 +51,8 @@ def _learner_to_preview(request: HttpRequest) -> User:
     wanted = request.GET.get("learner")
     if wanted is None or wanted == str(request.user.pk):
         return request.user
-    if not request.user.is_staff or not wanted.isdigit():
+    # isdigit() alone passes "²" and other digits int() refuses.
+    if not request.user.is_staff or not (wanted.isascii() and wanted.isdigit()):
         raise Http404("No such learner.")
     return get_object_or_404(User, pk=int(wanted))
 
