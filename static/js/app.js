@@ -19,3 +19,82 @@ function tickTimers() {
 }
 setInterval(tickTimers, 1000);
 document.addEventListener("DOMContentLoaded", tickTimers);
+
+// An invalid form comes back (422) with its errors at the fields: take the keyboard (and a
+// screen reader) to the first field to fix, rather than leaving focus on a replaced button.
+// On afterSwap, in the same task as the swap: after settling (20 ms later) it could pull
+// focus back from a field the learner has already moved on to.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.xhr?.status !== 422) return;
+  const root = event.target instanceof Element && event.target.isConnected ? event.target : document;
+  const invalid = root.querySelector('[aria-invalid="true"]');
+  if (invalid) invalid.focus();
+});
+
+// A swap can replace the focused control with a different one: ticking the next checkpoint
+// moves "Next up" on to the following checkpoint, and the ticked box is gone. Focus would
+// fall back to the start of the page; keep it in the same section instead, on a control of
+// the same kind (the new next checkpoint), else the section's first control.
+let focusBeforeSwap = null;
+document.addEventListener("htmx:beforeSwap", () => {
+  const active = document.activeElement;
+  const section = active?.closest("section[id]");
+  focusBeforeSwap = section ? { section: section.id, tag: active.tagName, type: active.type } : null;
+});
+document.addEventListener("htmx:afterSwap", () => {
+  const saved = focusBeforeSwap;
+  const active = document.activeElement;
+  if (!saved || (active && active !== document.body)) return;
+  focusBeforeSwap = null;
+  const section = document.getElementById(saved.section);
+  if (!section) return;
+  const controls = [...section.querySelectorAll("a[href], button, input, select, textarea")].filter(
+    (element) =>
+      !element.disabled &&
+      element.type !== "hidden" &&
+      (element.checkVisibility?.() ?? element.getClientRects().length > 0)
+  );
+  const same = controls.find((element) => element.tagName === saved.tag && element.type === saved.type);
+  (same || controls[0])?.focus();
+});
+
+// A request htmx sends can fail: the server is briefly down (503), the session ended (403),
+// the network dropped. htmx then swaps nothing, so say what happened at the top of the page
+// (a live region a screen reader announces); the page stays as it was, and so does the data.
+const REQUEST_PROBLEMS = {
+  403: "That didn’t go through: your session may have ended. Reload the page (log in again if asked) and try once more.",
+  404: "That didn’t go through: what it was about no longer exists. Reload the page.",
+  413: "That didn’t go through: it is too large to send.",
+  429: "That didn’t go through: too many requests in a short time. Wait a minute and try again.",
+};
+const SERVER_PROBLEM =
+  "That didn’t go through: Trajectory is unavailable for a moment, and nothing was changed. Try again shortly.";
+const NETWORK_PROBLEM =
+  "That didn’t go through: Trajectory couldn’t be reached. Check your connection and try again.";
+
+function showRequestProblem(text) {
+  const box = document.getElementById("request-problem");
+  if (!box) return;
+  const message = document.createElement("p");
+  message.className = "message message-error";
+  message.textContent = text;
+  box.replaceChildren(message);
+  box.hidden = false;
+}
+document.addEventListener("htmx:responseError", (event) => {
+  const status = event.detail.xhr.status;
+  showRequestProblem(
+    REQUEST_PROBLEMS[status] ??
+      (status >= 500 ? SERVER_PROBLEM : `That didn’t go through (the server answered ${status}). Reload the page and try again.`)
+  );
+});
+document.addEventListener("htmx:sendError", () => showRequestProblem(NETWORK_PROBLEM));
+// The next request that works clears the notice.
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (!event.detail.successful) return;
+  const box = document.getElementById("request-problem");
+  if (box && !box.hidden) {
+    box.hidden = true;
+    box.replaceChildren();
+  }
+});

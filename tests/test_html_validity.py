@@ -1,0 +1,132 @@
+"""Every main page is valid HTML: the Nu HTML Checker (vnu.jar, from the npm registry) finds no
+error on any of them, logged in or out, error states of the main forms included.
+
+The checker starts once (a Java program: seconds to start, milliseconds a page) on every page
+saved to a file, with one deliberately broken page beside them to show the run can fail. The
+id references of every page are checked too (the checker lets a dangling aria-describedby by).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ON_CI, REPO
+from tests.pages import SUBMISSIONS, build_world, client_for, submit_with_client
+
+pytestmark = pytest.mark.django_db
+
+VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+# Attributes that name other elements by id. The checker lets a dangling aria-describedby
+# through, and then a field's error message is never read out with the field.
+ID_REFERENCES = ("aria-describedby", "aria-labelledby", "aria-controls", "aria-owns", "for")
+
+
+class _References(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.references: list[tuple[str, str, str]] = []  # (tag, attribute, id)
+
+    def handle_starttag(self, tag, attrs) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            elif name in ID_REFERENCES and value:
+                self.references += [(tag, name, ref) for ref in value.split()]
+
+
+def dangling_references(html: str) -> list[str]:
+    """Every id reference in `html` that names no element of the page."""
+    parser = _References()
+    parser.feed(html)
+    return [
+        f"<{tag} {attribute}=“{ref}”> names no element"
+        for tag, attribute, ref in parser.references
+        if ref not in parser.ids
+    ]
+
+
+def vnu_errors(folder: Path) -> dict[str, list[str]]:
+    """Run the checker once on every .html file in `folder`: {file name: [error, ...]}."""
+    java = shutil.which("java")
+    if java is None or not VNU.exists():
+        message = "the Nu HTML Checker needs Java and node_modules/vnu-jar (`make system-deps`)"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    files = sorted(str(path) for path in folder.glob("*.html"))
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # The report goes to stderr; exit status 1 only says there were errors.
+    report = json.loads(result.stderr)
+    errors: dict[str, list[str]] = {}
+    for message in report["messages"]:
+        name = Path(message.get("url", "file:unknown")).name
+        line = message.get("lastLine", "?")
+        extract = " ".join(message.get("extract", "").split())[:120]
+        text = f"line {line}: {message['message']}  [{extract}]"
+        if text not in errors.get(name, []):  # the checker may say the same thing twice
+            errors.setdefault(name, []).append(text)
+    return errors
+
+
+# Checked in the same run as the pages, so the run shows it can fail: an hx-* attribute and a
+# duplicate id must both be reported.
+CONTROL = "control-invalid-page.html"
+CONTROL_HTML = (
+    '<!doctype html><html lang="en"><title>x</title>'
+    '<p id="a" hx-get="/x">one</p><p id="a">two</p></html>'
+)
+
+
+def test_every_main_page_is_valid_html(tmp_path):
+    world = build_world()
+    clients = {}
+    for page in world.pages:
+        client = clients.setdefault(page.who, client_for(world, page.who))
+        response = client.get(page.path, follow=True)
+        assert response.status_code == page.status, page
+        assert response["Content-Type"].startswith("text/html"), page
+        (tmp_path / f"{page.name}.html").write_text(response.text)
+    for sent in SUBMISSIONS:
+        client = clients.setdefault(sent.who, client_for(world, sent.who))
+        response = submit_with_client(client, sent)
+        assert response.status_code == sent.status, sent
+        (tmp_path / f"{sent.name}.html").write_text(response.text)
+    pages = len(world.pages) + len(SUBMISSIONS)
+    assert len(list(tmp_path.glob("*.html"))) == pages  # one file a page, none overwritten
+    (tmp_path / CONTROL).write_text(CONTROL_HTML)
+
+    errors = vnu_errors(tmp_path)
+    control = errors.pop(CONTROL, [])
+    for path in tmp_path.glob("*.html"):
+        if path.name != CONTROL and (dangling := dangling_references(path.read_text())):
+            errors.setdefault(path.name, []).extend(dangling)
+
+    assert any("hx-get" in error for error in control), control
+    assert any("Duplicate ID" in error for error in control), control
+    report = "\n".join(
+        f"{name}:\n    " + "\n    ".join(messages) for name, messages in sorted(errors.items())
+    )
+    assert errors == {}, f"{sum(map(len, errors.values()))} HTML errors:\n{report}"
+
+
+def test_a_reference_to_a_missing_id_is_reported():
+    html = (
+        '<label for="a">A</label><input id="a" aria-describedby="a_help a_error">'
+        '<span id="a_help">help</span>'
+    )
+
+    assert dangling_references(html) == ["<input aria-describedby=“a_error”> names no element"]
