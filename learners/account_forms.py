@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.forms import (
     AuthenticationForm,
     BaseUserCreationForm,
+    PasswordChangeForm,
     PasswordResetForm,
     UsernameField,
 )
@@ -89,10 +90,36 @@ class LoginForm(AuthenticationForm):
 
         # Recorded before the (slow) password check rather than after, so parallel guesses
         # see it at once instead of all slipping through together; a success deletes it.
-        throttle.record_failure(key, address)
+        throttle.count_failure(key, address)
         super().clean()
         throttle.clear(key)
         return self.cleaned_data
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with the old password counted like a login attempt (see
+    throttle.check_password): a stolen session must not become a fast password oracle."""
+
+    def __init__(self, user, *args, address: str = "", **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.address = address
+
+    @sensitive_variables("old_password")
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        try:
+            matches = throttle.check_password(self.user, old_password, self.address)
+        except throttle.Throttled as refused:
+            raise ValidationError(
+                f"Too many wrong passwords: wait {describe_wait(refused.refusal.seconds)}, "
+                "then try again.",
+                code="throttled",
+            ) from None
+        if not matches:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
 
 
 def refusal_message(refusal: throttle.Refusal) -> str:

@@ -18,7 +18,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from learners.account_forms import LoginForm, SettingsForm, SignupForm, SiteURLPasswordResetForm
+from learners import throttle
+from learners.account_forms import (
+    LoginForm,
+    SettingsForm,
+    SignupForm,
+    SiteURLPasswordResetForm,
+    ThrottledPasswordChangeForm,
+)
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -64,7 +71,15 @@ class LoginView(auth_views.LoginView):
 login = LoginView.as_view()
 logout = auth_views.LogoutView.as_view()
 
-password_change = auth_views.PasswordChangeView.as_view()
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict:
+        return super().get_form_kwargs() | {"address": throttle.client_address(self.request)}
+
+
+password_change = PasswordChangeView.as_view()
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
 password_reset = auth_views.PasswordResetView.as_view(form_class=SiteURLPasswordResetForm)
 password_reset_done = auth_views.PasswordResetDoneView.as_view()

@@ -104,11 +104,32 @@ def refusal(email: str, address: str, *, now: datetime | None = None) -> Refusal
     return Refusal(seconds=math.ceil(wait.total_seconds()), by_address=by_address)
 
 
-def record_failure(email: str, address: str, *, now: datetime | None = None) -> LoginFailure:
+def count_failure(email: str, address: str, *, now: datetime | None = None) -> LoginFailure:
     """Count one failed attempt, and prune what no rule will read again (cheap: `at` is indexed)."""
     now = now or timezone.now()
     prune(now=now)
     return LoginFailure.objects.create(email=email, address=address, at=now)
+
+
+class Throttled(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
+def check_password(user, password: str, address: str) -> bool:
+    """`user.check_password()`, counted like a login attempt: forms that ask a logged-in
+    learner for their password (delete the account, change it) would otherwise let whoever
+    holds a stolen session guess it at full speed. Raises `Throttled` while the rules say
+    wait, checking nothing."""
+    key = normalize_email(user.email)
+    if (wait := refusal(key, address)) is not None:
+        raise Throttled(wait)
+    count_failure(key, address)  # before the slow check, as in LoginForm.clean()
+    if not user.check_password(password):
+        return False
+    clear(key)
+    return True
 
 
 def clear(email: str) -> None:

@@ -212,7 +212,7 @@ def test_an_empty_field_is_a_field_error_not_an_attempt(client, frozen):
 
 def record(email, address, at, count=1):
     for _ in range(count):
-        throttle.record_failure(email, address, now=at)
+        throttle.count_failure(email, address, now=at)
 
 
 def test_refusal_is_none_for_a_clean_slate():
@@ -253,7 +253,7 @@ def test_refusal_reports_the_longer_wait_when_both_rules_apply():
     )
 
 
-def test_record_failure_prunes_rows_older_than_a_day():
+def test_count_failure_prunes_rows_older_than_a_day():
     record("old@example.com", HOME, NOW - timedelta(hours=24, seconds=1))
     record("recent@example.com", HOME, NOW - timedelta(hours=23))
     record("new@example.com", HOME, NOW)

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from learners import throttle
 from learners.record import export, importer
 from learners.record.account import delete_account
 from learners.record.forms import DeleteAccountForm, ImportForm
@@ -101,7 +102,9 @@ def import_json(request: HttpRequest) -> HttpResponse:
 @require_POST
 @sensitive_post_parameters("password")
 def account_delete(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST, user=request.user)
+    form = DeleteAccountForm(
+        request.POST, user=request.user, address=throttle.client_address(request)
+    )
     if not form.is_valid():
         return _page(request, delete_form=form, status=422)
     email = request.user.email

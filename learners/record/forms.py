@@ -11,6 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from curriculum.models import Module
+from learners import throttle
+from learners.account_forms import describe_wait
 from learners.forms import DateInput, PlainLabels
 from learners.record.models import MAX_MINUTES_LOST, Category, Failure
 
@@ -203,13 +205,21 @@ class DeleteAccountForm(forms.Form):
         error_messages={"required": "Type your password to confirm."},
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, address: str = "", **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
+        self.address = address  # the client's, for the password throttle
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        try:
+            matches = throttle.check_password(self.user, password, self.address)
+        except throttle.Throttled as refused:
+            raise ValidationError(
+                f"Too many wrong passwords: wait {describe_wait(refused.refusal.seconds)}, then "
+                "try again. Nothing was deleted."
+            ) from None
+        if not matches:
             raise ValidationError("That isn't your password. Nothing was deleted.")
         return password
