@@ -78,10 +78,10 @@ def weekly_hours_chart(
     parts: list[SafeString] = [
         format_html(
             '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>',
-            _n(PLOT_LEFT),
-            _n(PLOT_BOTTOM),
-            _n(PLOT_RIGHT),
-            _n(PLOT_BOTTOM),
+            coord(PLOT_LEFT),
+            coord(PLOT_BOTTOM),
+            coord(PLOT_RIGHT),
+            coord(PLOT_BOTTOM),
         )
     ]
     for index, (monday, hours) in enumerate(weeks):
@@ -99,10 +99,10 @@ def weekly_hours_chart(
                 '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="2">'
                 "<title>Week of {}: {}</title></rect>",
                 classes,
-                _n(center - bar_width / 2),
-                _n(PLOT_BOTTOM - height),
-                _n(bar_width),
-                _n(height),
+                coord(center - bar_width / 2),
+                coord(PLOT_BOTTOM - height),
+                coord(bar_width),
+                coord(height),
                 label,
                 _hours_words(hours),
             )
@@ -112,8 +112,8 @@ def weekly_hours_chart(
                 format_html(
                     '<text class="{}" x="{}" y="{}" text-anchor="middle">{}</text>',
                     "chart-value chart-value-current" if is_current else "chart-value",
-                    _n(center),
-                    _n(PLOT_BOTTOM - height - 4),
+                    coord(center),
+                    coord(PLOT_BOTTOM - height - 4),
                     _hours_number(hours),
                 )
             )
@@ -123,8 +123,8 @@ def weekly_hours_chart(
                 format_html(
                     '<text class="{}" x="{}" y="{}" text-anchor="middle">{}</text>',
                     "chart-label chart-label-current" if is_current else "chart-label",
-                    _n(center),
-                    _n(PLOT_BOTTOM + 16),
+                    coord(center),
+                    coord(PLOT_BOTTOM + 16),
                     label,
                 )
             )
@@ -136,14 +136,14 @@ def weekly_hours_chart(
                 '<line class="target-line" x1="{}" y1="{}" x2="{}" y2="{}"/>'
                 '<text class="target-label" x="{}" y="{}">target</text>'
                 '<text class="target-label" x="{}" y="{}">{} h</text>',
-                _n(PLOT_LEFT),
-                _n(target_y),
-                _n(PLOT_RIGHT),
-                _n(target_y),
-                _n(PLOT_RIGHT + 5),
-                _n(target_y - 3),
-                _n(PLOT_RIGHT + 5),
-                _n(target_y + 10),
+                coord(PLOT_LEFT),
+                coord(target_y),
+                coord(PLOT_RIGHT),
+                coord(target_y),
+                coord(PLOT_RIGHT + 5),
+                coord(target_y - 3),
+                coord(PLOT_RIGHT + 5),
+                coord(target_y + 10),
                 _hours_number(target),
             )
         )
@@ -153,8 +153,8 @@ def weekly_hours_chart(
         parts.append(
             format_html(
                 '<text class="chart-empty" x="{}" y="{}" text-anchor="middle">{}</text>',
-                _n((PLOT_LEFT + PLOT_RIGHT) / 2),
-                _n(PLOT_TOP + plot_height / 2),
+                coord((PLOT_LEFT + PLOT_RIGHT) / 2),
+                coord(PLOT_TOP + plot_height / 2),
                 message,
             )
         )
@@ -171,7 +171,7 @@ def weekly_hours_chart(
         id_prefix,
         id_prefix,
         _weekly_description(weeks, target, current),
-        _join(parts),
+        join_svg(parts),
     )
     return format_html("{}{}", svg, _weekly_table(weeks, target, current))
 
@@ -213,7 +213,7 @@ def _weekly_table(
         '<th scope="col">Week of</th><th scope="col">Hours</th><th scope="col">Target</th>'
         "</tr></thead><tbody>{}</tbody></table>",
         "Hours studied per week",
-        _join(rows),
+        join_svg(rows),
     )
 
 
@@ -255,8 +255,8 @@ def activity_heatmap(
         parts.append(
             format_html(
                 '<text class="chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
-                _n(x),
-                _n(GRID_TOP - 6),
+                coord(x),
+                coord(GRID_TOP - 6),
                 anchor,
                 label,
             )
@@ -265,8 +265,8 @@ def activity_heatmap(
         parts.append(
             format_html(
                 '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
-                _n(GRID_LEFT - 5),
-                _n(GRID_TOP + row * PITCH + CELL - 2),
+                coord(GRID_LEFT - 5),
+                coord(GRID_TOP + row * PITCH + CELL - 2),
                 label,
             )
         )
@@ -279,8 +279,8 @@ def activity_heatmap(
                 '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="2">'
                 "<title>{}: {}</title></rect>",
                 f"heat-{level} today" if day == today else f"heat-{level}",
-                _n(GRID_LEFT + column * PITCH),
-                _n(GRID_TOP + row * PITCH),
+                coord(GRID_LEFT + column * PITCH),
+                coord(GRID_TOP + row * PITCH),
                 CELL,
                 CELL,
                 # "Tue 3 Mar 2026"; strftime, not dateformat: 182 cells, and the site is English.
@@ -306,7 +306,7 @@ def activity_heatmap(
             f"One square per day from {_long_day(first)} to {_long_day(today)}, Monday at the "
             "top, darker for more study: " + ", ".join(HEAT_NAMES) + "."
         ),
-        _join(parts),
+        join_svg(parts),
     )
     return format_html(
         '{}<p class="chart-summary" id="{}-summary">{}</p>',
@@ -357,8 +357,8 @@ def _legend(width: float, y: float) -> SafeString:
             '<rect class="heat-{}" x="{}" y="{}" width="{}" height="{}" rx="2">'
             "<title>{}</title></rect>",
             level,
-            _n(last_cell_x - (4 - level) * PITCH),
-            _n(y),
+            coord(last_cell_x - (4 - level) * PITCH),
+            coord(y),
             CELL,
             CELL,
             HEAT_NAMES[level],
@@ -368,22 +368,22 @@ def _legend(width: float, y: float) -> SafeString:
     return format_html(
         '<g class="legend"><text class="chart-label" x="{}" y="{}" text-anchor="end">Less</text>'
         '{}<text class="chart-label" x="{}" y="{}" text-anchor="end">More</text></g>',
-        _n(last_cell_x - 4 * PITCH - 4),
-        _n(y + CELL - 2),
-        _join(cells),
-        _n(more_x),
-        _n(y + CELL - 2),
+        coord(last_cell_x - 4 * PITCH - 4),
+        coord(y + CELL - 2),
+        join_svg(cells),
+        coord(more_x),
+        coord(y + CELL - 2),
     )
 
 
 # --- words and numbers -----------------------------------------------------------------------
 
 
-def _join(parts: Iterable[SafeString]) -> SafeString:
+def join_svg(parts: Iterable[SafeString]) -> SafeString:
     return format_html_join("", "{}", ((part,) for part in parts))
 
 
-def _n(value: float) -> str:
+def coord(value: float) -> str:
     """A coordinate: one decimal at most, no trailing zero, never '-0'."""
     rounded = round(value, 1)
     return f"{rounded + 0.0:g}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from learners.charts import _join, _n
+from learners.charts import coord, join_svg
 
 WIDTH, HEIGHT = 480, 236
 PLOT_LEFT, PLOT_RIGHT = 56, 470  # room on the left for the value labels
@@ -111,12 +111,12 @@ def curves_chart(
             format_html(
                 '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
                 '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
-                _n(PLOT_LEFT),
-                _n(py(tick)),
-                _n(PLOT_RIGHT),
-                _n(py(tick)),
-                _n(PLOT_LEFT - 6),
-                _n(py(tick) + 4),
+                coord(PLOT_LEFT),
+                coord(py(tick)),
+                coord(PLOT_RIGHT),
+                coord(py(tick)),
+                coord(PLOT_LEFT - 6),
+                coord(py(tick) + 4),
                 label(tick),
             )
         )
@@ -125,8 +125,8 @@ def curves_chart(
         parts.append(
             format_html(
                 '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
-                _n(px(tick)),
-                _n(PLOT_BOTTOM + 15),
+                coord(px(tick)),
+                coord(PLOT_BOTTOM + 15),
                 x_format(tick),
             )
         )
@@ -134,12 +134,12 @@ def curves_chart(
         format_html(
             '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"/>'
             '<text class="chart-label axis-name" x="{}" y="{}" text-anchor="middle">{}</text>',
-            _n(PLOT_LEFT),
-            _n(PLOT_BOTTOM),
-            _n(PLOT_RIGHT),
-            _n(PLOT_BOTTOM),
-            _n((PLOT_LEFT + PLOT_RIGHT) / 2),
-            _n(HEIGHT - 6),
+            coord(PLOT_LEFT),
+            coord(PLOT_BOTTOM),
+            coord(PLOT_RIGHT),
+            coord(PLOT_BOTTOM),
+            coord((PLOT_LEFT + PLOT_RIGHT) / 2),
+            coord(HEIGHT - 6),
             x_label,
         )
     )
@@ -151,7 +151,7 @@ def curves_chart(
                 format_html(
                     '<polyline class="curve {}" points="{}"><title>{}</title></polyline>',
                     style,
-                    " ".join(f"{_n(px(x))},{_n(py(y))}" for x, y in drawn),
+                    " ".join(f"{coord(px(x))},{coord(py(y))}" for x, y in drawn),
                     curve.label,
                 )
             )
@@ -162,8 +162,8 @@ def curves_chart(
                         '<circle class="curve-dot {}" cx="{}" cy="{}" r="{}">'
                         "<title>{}: {} at {} {}</title></circle>",
                         style,
-                        _n(px(x)),
-                        _n(py(y)),
+                        coord(px(x)),
+                        coord(py(y)),
                         DOT_RADIUS,
                         curve.label,
                         label(y),
@@ -184,7 +184,7 @@ def curves_chart(
         title,
         id_prefix,
         describe(curves, title, x_label, x_format),
-        _join(parts),
+        join_svg(parts),
     )
     return format_html("{}{}", svg, _table(curves, title, x_label, x_format))
 
@@ -224,5 +224,5 @@ def _table(curves: list[Curve], title: str, x_label: str, x_format) -> SafeStrin
         '<th scope="col">Last</th><th scope="col">Lowest</th><th scope="col">Highest</th>'
         "</tr></thead><tbody>{}</tbody></table></div>",
         title,
-        _join(rows),
+        join_svg(rows),
     )
