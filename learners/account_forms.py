@@ -107,19 +107,25 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
     @sensitive_variables("old_password")
     def clean_old_password(self) -> str:
         old_password = self.cleaned_data["old_password"]
-        try:
-            matches = throttle.check_password(self.user, old_password, self.address)
-        except throttle.Throttled as refused:
-            raise ValidationError(
-                f"Too many wrong passwords: wait {describe_wait(refused.refusal.seconds)}, "
-                "then try again.",
-                code="throttled",
-            ) from None
-        if not matches:
+        if not password_matches(self.user, old_password, self.address):
             raise ValidationError(
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
         return old_password
+
+
+@sensitive_variables("password")
+def password_matches(user, password: str, address: str, *, unchanged: str = "") -> bool:
+    """throttle.check_password() for a form: a wait becomes the field's error, `unchanged`
+    added to it ("Nothing was deleted.")."""
+    try:
+        return throttle.check_password(user, password, address)
+    except throttle.Throttled as refused:
+        wait = describe_wait(refused.refusal.seconds)
+        raise ValidationError(
+            f"Too many wrong passwords: wait {wait}, then try again. {unchanged}".rstrip(),
+            code="throttled",
+        ) from None
 
 
 def refusal_message(refusal: throttle.Refusal) -> str:

@@ -62,7 +62,12 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context per test. Any dialog (alert, confirm) fails the test."""
-    context = browser.new_context(base_url=live_server.url)
+    yield from recording_page(browser, live_server)
+
+
+def recording_page(browser, live_server, **context_options):
+    """A page in a new context whose dialogs are dismissed and kept in `page.dialogs`."""
+    context = browser.new_context(base_url=live_server.url, **context_options)
     page = context.new_page()
     page.dialogs = []
 

@@ -24,7 +24,7 @@ from curriculum.models import ModuleList, ModuleListItem
 from learners.experiments.models import ApiToken
 from learners.models import Plan, PlanStatus, StudySession, User
 from tests.access_experiments import make_run
-from tests.conftest import log_in
+from tests.conftest import log_in, recording_page
 from tests.factories import make_learner, make_modules, make_plan
 from tests.hostile import HTMX_PAYLOADS, payloads
 from tests.test_security_hostile import quoted_address
@@ -94,18 +94,7 @@ def build(alice: User) -> dict:
 @pytest.fixture
 def page(browser, live_server):
     """Like conftest's page, without the CSP's protection; any dialog is recorded."""
-    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
-    page = context.new_page()
-    page.dialogs = []
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from recording_page(browser, live_server, bypass_csp=True)
 
 
 def test_the_browser_here_would_run_an_inline_handler(page, live_server):

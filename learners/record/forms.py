@@ -11,8 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from curriculum.models import Module
-from learners import throttle
-from learners.account_forms import describe_wait
+from learners.account_forms import password_matches
 from learners.forms import DateInput, PlainLabels
 from learners.record.models import MAX_MINUTES_LOST, Category, Failure
 
@@ -197,6 +196,9 @@ class ImportForm(forms.Form):
     )
 
 
+NOTHING_DELETED = "Nothing was deleted."
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label="Your password",
@@ -213,13 +215,6 @@ class DeleteAccountForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        try:
-            matches = throttle.check_password(self.user, password, self.address)
-        except throttle.Throttled as refused:
-            raise ValidationError(
-                f"Too many wrong passwords: wait {describe_wait(refused.refusal.seconds)}, then "
-                "try again. Nothing was deleted."
-            ) from None
-        if not matches:
-            raise ValidationError("That isn't your password. Nothing was deleted.")
+        if not password_matches(self.user, password, self.address, unchanged=NOTHING_DELETED):
+            raise ValidationError(f"That isn't your password. {NOTHING_DELETED}")
         return password
