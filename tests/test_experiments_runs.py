@@ -88,6 +88,19 @@ def test_dates_are_the_learners_own_days(client, alice, modules):
     assert rows(client.get("/runs/?until=2026-03-01").text) == []
 
 
+@pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01", "since=9999-12-31"])
+def test_dates_no_bound_can_hold_are_named_and_ignored(client, alice, modules, query):
+    # The day after 9999-12-31, or midnight of 0001-01-01 east of UTC, is no datetime at all.
+    alice.time_zone = "Pacific/Auckland"
+    alice.save(update_fields=["time_zone"])
+    make_run(alice, modules[0], name="kept")
+    client.force_login(alice)
+    response = client.get(f"/runs/?{query}")
+    assert response.status_code == 200
+    assert "Choose a date from 1970 to 2999." in response.text
+    assert rows(response.text) == ["kept"]
+
+
 def test_runs_sort_by_a_metric_with_runs_missing_it_last(client, alice, modules):
     make_run(alice, modules[0], name="mid", metrics={"val_ppl": 150.0})
     make_run(alice, modules[0], name="none", metrics={"loss": 1.0})

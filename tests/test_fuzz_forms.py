@@ -142,8 +142,8 @@ class Field:
     options: list[str] = field(default_factory=list)  # select, radio, checkbox choices
     required: bool = False
     maxlength: int | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: float | str | None = None  # a number; for a date, its yyyy-mm-dd text
+    maximum: float | str | None = None
     step: str | None = None
 
     @property
@@ -166,8 +166,13 @@ class Field:
         if self.kind == "number":
             return not _valid_number(text, self)
         if self.kind == "date":
-            return label in {"impossible date", "far date"} or not re.fullmatch(
-                r"\d{4}-\d{2}-\d{2}", text
+            if label in {"impossible date", "far date"}:
+                return True
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                return True
+            # yyyy-mm-dd texts sort as the dates do.
+            return (self.minimum is not None and text < self.minimum) or (
+                self.maximum is not None and text > self.maximum
             )
         return False
 
@@ -242,7 +247,8 @@ class FormParser(HTMLParser):
             spec.maxlength = int(attrs["maxlength"])
         for attr, slot in (("min", "minimum"), ("max", "maximum")):
             if attrs.get(attr):
-                setattr(spec, slot, float(attrs[attr]))
+                value = attrs[attr]
+                setattr(spec, slot, value if kind == "date" else float(value))
         spec.step = attrs.get("step", spec.step)
         return spec
 

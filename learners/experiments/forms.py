@@ -3,7 +3,10 @@ said at the field."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from curriculum.models import Module
 from learners.experiments.models import ModuleMetric, Outcome, Run
@@ -79,13 +82,33 @@ class RunForm(PlainLabels, forms.ModelForm):
         return name
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+_OUT_OF_RANGE = "Choose a date from 1970 to 2999."
+DAY_RANGE = [
+    MinValueValidator(FIRST_DAY, message=_OUT_OF_RANGE),
+    MaxValueValidator(LAST_DAY, message=_OUT_OF_RANGE),
+]
+
+
 class RunFilterForm(PlainLabels, forms.Form):
     """The run list's filters. Invalid values are reported and ignored, never a 500."""
 
     module = forms.ChoiceField(required=False)
     outcome = forms.ChoiceField(choices=[("", "Any outcome"), *Outcome.choices], required=False)
-    since = forms.DateField(label="From", required=False, widget=DateInput)
-    until = forms.DateField(label="To", required=False, widget=DateInput)
+    # A hand-edited URL can ask for 9999-12-31, whose next midnight no date holds: the range
+    # keeps every bound computable and any real run inside it.
+    since = forms.DateField(
+        label="From",
+        required=False,
+        widget=DateInput(attrs={"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}),
+        validators=DAY_RANGE,
+    )
+    until = forms.DateField(
+        label="To",
+        required=False,
+        widget=DateInput(attrs={"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}),
+        validators=DAY_RANGE,
+    )
     sort = forms.ChoiceField(label="Sort by", required=False)
 
     def __init__(self, *args, modules: list[Module], metric_names: list[str], **kwargs) -> None:
