@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from learners.models import Note, Status, StudySession
+from learners.models import Note, Status, StudySession, active_plan_modules
 
 MAX_PLAN_DAYS = 3 * 366
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -160,12 +160,8 @@ class TimerForm(forms.Form):
 
 def session_form_for(learner, board=None, data=None) -> SessionForm:
     """The quick-log form; its module choices are the active plan's modules, in plan order."""
-    from curriculum.models import Module
-
     today = board.today if board else learner.local_today()
-    modules = Module.objects.filter(
-        plan_items__plan__learner=learner, plan_items__plan__status="active"
-    ).order_by("plan_items__position")
+    modules = active_plan_modules(learner).order_by("plan_items__position")
     return SessionForm(
         data,
         today=today,

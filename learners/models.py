@@ -154,6 +154,13 @@ class PlanQuerySet(models.QuerySet):
         return self.filter(status=PlanStatus.ACTIVE)
 
 
+def active_plan_modules(learner) -> models.QuerySet[Module]:
+    """The modules of the learner's active plan (unordered: callers choose plan or title order)."""
+    return Module.objects.filter(
+        plan_items__plan__learner=learner, plan_items__plan__status=PlanStatus.ACTIVE
+    )
+
+
 @owned
 class Plan(models.Model):
     """A time box: a goal, a start, a target end, weekly hours, and the modules chosen for it."""

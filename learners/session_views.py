@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from curriculum.models import Module, slug_param
 from learners.forms import SessionForm, TimerForm, session_form_for
-from learners.models import StudySession, Timer
+from learners.models import StudySession, Timer, active_plan_modules
 from learners.submissions import key_from, save_once
 from learners.updates import respond
 
@@ -95,9 +95,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _session_modules(learner, session: StudySession):
     """The plan's modules, plus the session's own module if it has since left the plan."""
-    modules = Module.objects.filter(
-        plan_items__plan__learner=learner, plan_items__plan__status="active"
-    )
+    modules = active_plan_modules(learner)
     if session.module_id:
         modules = modules | Module.objects.filter(pk=session.module_id)
     return modules.distinct().order_by("title")
