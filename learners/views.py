@@ -118,6 +118,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         request,
         "learners/plan_new.html",
         {"form": form, "module_list": module_list, "items": items, "has_active": has_active},
+        status=_form_status(request, form),
     )
 
 
@@ -158,7 +159,17 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         plan.save(update_fields=["goal", "start_date", "target_end", "weekly_hours"])
         messages.success(request, "Plan updated.")
         return redirect(plan)
-    return render(request, "learners/plan_edit.html", {"plan": plan, "form": form})
+    return render(
+        request,
+        "learners/plan_edit.html",
+        {"plan": plan, "form": form},
+        status=_form_status(request, form),
+    )
+
+
+def _form_status(request: HttpRequest, form) -> int:
+    """422 for a form sent back with its errors, as every form of the site answers."""
+    return 422 if request.method == "POST" and form.errors else 200
 
 
 @login_required

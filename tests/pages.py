@@ -78,7 +78,7 @@ SUBMISSIONS = [
         "signup-errors", ANONYMOUS, "/signup/", {"email": "not-an-email", "password1": "short"}, 200
     ),
     Submission("password-reset-errors", ANONYMOUS, "/password/reset/", {"email": "no-at"}, 200),
-    Submission("settings-errors", DEMO, "/settings/", {"display_name": "", "time_zone": ""}, 200),
+    Submission("settings-errors", DEMO, "/settings/", {"display_name": "", "time_zone": ""}, 422),
     Submission(
         "failure-new-errors", DEMO, "/failures/new/", {"title": "", "happened_on": "someday"}, 422
     ),
@@ -88,7 +88,7 @@ SUBMISSIONS = [
     Submission("note-errors", DEMO, f"/modules/{IN_PROGRESS}/", {"body": ""}, 422),
     Submission("metric-errors", DEMO, f"/modules/{FINISHED}/runs/", {"name": "x" * 500}, 422),
     Submission(
-        "plan-new-errors", NEWCOMER, f"/plans/new/?list={NLP_12_WEEKS.slug}", {"goal": ""}, 200
+        "plan-new-errors", NEWCOMER, f"/plans/new/?list={NLP_12_WEEKS.slug}", {"goal": ""}, 422
     ),
     Submission(
         "session-log-errors",

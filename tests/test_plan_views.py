@@ -76,7 +76,7 @@ def test_starting_a_plan_keeps_only_the_chosen_modules(client, alice, track):
 )
 def test_bad_plans_are_explained_and_nothing_is_created(client, alice, track, overrides, message):
     response = client.post("/plans/new/", _start(alice, track, **overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422  # the form again, with its errors
     assert message in response.text
     assert not Plan.objects.exists()
 
@@ -123,6 +123,7 @@ def test_editing_validates_and_saves(client, alice, track):
         f"/plans/{plan.pk}/edit/",
         {"goal": "x", "start_date": "2026-05-01", "target_end": "2026-04-01", "weekly_hours": "5"},
     )
+    assert bad.status_code == 422
     assert "The target end must be after the start." in bad.text
     plan.refresh_from_db()
     assert plan.goal == "Build a chatbot"
