@@ -15,7 +15,7 @@ from learners.models import Status, StudySession
 from learners.progress import set_status, set_tick
 from learners.record.models import Failure
 from learners.weekly.models import Delivery, WeeklyEmail
-from learners.weekly.report import REPORT_QUERIES, build_report
+from learners.weekly.report import REPORT_QUERIES, Highlight, build_report
 from learners.weekly.sender import render_weekly
 from tests.factories import make_learner, make_modules, make_plan
 
@@ -173,6 +173,12 @@ def test_the_best_change_is_on_the_modules_primary_metric(world):
     assert highlight.sentence == (
         "val_loss on Backpropagation by hand: 2.31 → 1.98, a new best, 14% better."
     )
+
+
+def test_large_metric_values_read_as_on_the_compare_page():
+    # Tokens per second, say: the same "123,457" the compare page shows, never "1.235e+05".
+    highlight = Highlight("LSTM", "tokens_per_s", 123_456.7, 98_000.0, lower_is_better=False)
+    assert highlight.sentence == ("tokens_per_s on LSTM: 98,000 → 123,457, a new best, 26% better.")
 
 
 def test_a_metric_where_higher_is_better_and_no_new_best(world):

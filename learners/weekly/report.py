@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import dateformat
 
 from curriculum.models import Checkpoint, Module
+from learners.experiments.compare import format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.hours import hours_in, minutes_by_day
 from learners.models import CheckpointTick, Plan, Status, User
@@ -102,10 +103,10 @@ class Highlight:
 
     @property
     def sentence(self) -> str:
-        best, direction = number(self.best), "lower" if self.lower_is_better else "higher"
+        best, direction = format_number(self.best), "lower" if self.lower_is_better else "higher"
         if self.previous is None:
             return f"{self.metric} on {self.module}: {best}, your first result ({direction} is better)."
-        previous = number(self.previous)
+        previous = format_number(self.previous)
         if self.is_new_best:
             percent = self.improvement
             better = f", {percent:.0%} better" if percent is not None else ""
@@ -444,8 +445,3 @@ def format_hours(hours: Decimal) -> str:
     value = rounded(hours)
     text = f"{value:f}".removesuffix(".0")
     return f"{text} h"
-
-
-def number(value: float) -> str:
-    """A metric value with four significant digits: 0.8123, 2.31, 1234, 1.235e+05."""
-    return f"{value:.4g}"
