@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
@@ -153,14 +152,6 @@ class Run(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("run_detail", args=[self.pk])
 
-    def clean(self) -> None:
-        # The API's rules for a config (learners/experiments/payload.py), for runs that arrive
-        # another way: an imported export is checked with this.
-        from learners.experiments.payload import config_problems
-
-        if problems := config_problems(self.config):
-            raise ValidationError({"config": problems})
-
     @property
     def short_sha(self) -> str:
         return self.git_sha[:7]
@@ -186,13 +177,6 @@ class RunMetric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.value}"
-
-    def clean(self) -> None:
-        # As for Run.clean(): the pages draw these, and can't draw infinity or a malformed curve.
-        from learners.experiments.payload import metric_problems
-
-        if problems := metric_problems(self.value, self.series):
-            raise ValidationError({"series": problems})
 
 
 @owned

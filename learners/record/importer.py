@@ -72,6 +72,22 @@ def read_upload(upload) -> dict:
     return parse(raw)
 
 
+def _api_rules(instance) -> dict[str, list[str]]:
+    """What the runs API would have refused in this row: the pages draw runs and metrics, and
+    can't draw an infinite number or a malformed curve. (Not in the models' clean(): the run
+    edit form, which has no config field, would then fail on rows stored before a rule.)"""
+    from learners.experiments.models import Run, RunMetric
+    from learners.experiments.payload import config_problems, metric_problems
+
+    if isinstance(instance, Run) and (problems := config_problems(instance.config)):
+        return {"config": problems}
+    if isinstance(instance, RunMetric) and (
+        problems := metric_problems(instance.value, instance.series)
+    ):
+        return {"series": problems}
+    return {}
+
+
 def parse(raw: bytes) -> dict:
     if len(raw) > MAX_IMPORT_BYTES:
         raise ImportRefused(f"That file is over the {MAX_IMPORT_BYTES // 1_048_576} MB limit.")
@@ -397,14 +413,16 @@ class _Importer:
 
     @staticmethod
     def _validate(model, row, instance, specs) -> None:
-        """The model's own validation (lengths, choices, ranges, and its clean(): a run's
-        config, a metric's curve); the database checks the constraints when the row is
-        written."""
+        """The model's own validation (lengths, choices, ranges, its clean()), plus the runs
+        API's rules for what only the API checks (a run's config, a metric's curve); the
+        database checks the constraints when the row is written."""
         checked = {spec.name for spec in specs if spec.kind == "value"}
         exclude = [f.name for f in model._meta.fields if f.name not in checked]
         try:
             instance.clean_fields(exclude=exclude)
             instance.clean()
+            if problems := _api_rules(instance):
+                raise ValidationError(problems)
         except ValidationError as error:
             raise ImportRefused(f"{_row_name(model, row)}: {_messages(error)}") from error
 
