@@ -12,6 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEK = timedelta(days=7)
+# The days a URL may ask about. Every real record falls inside, and every bound computed from
+# them exists: the midnight after 9999-12-31, or 0001-01-01 east of UTC, is no datetime at all.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 def week_start(day: date) -> date:

@@ -269,6 +269,22 @@ def test_a_broken_cursor_starts_from_the_newest(client, story, cursor):
     assert len(entries(response.text)) == 11
 
 
+@pytest.mark.parametrize("kind", ["", "note", "session"])
+@pytest.mark.parametrize(
+    "cursor", ["99991231-99991231235959000000-0-1", "00010101-00010101000000000000-0-1"]
+)
+def test_a_cursor_at_the_ends_of_the_calendar_starts_from_the_newest(
+    client, story, alice, cursor, kind
+):
+    # The day after 9999-12-31, and 0001-01-01's midnight east of UTC, are no datetimes at all.
+    alice.time_zone = "Pacific/Auckland"
+    alice.save(update_fields=["time_zone"])
+    newest = client.get(f"/timeline/?kind={kind}")
+    response = client.get(f"/timeline/?kind={kind}&before={cursor}")
+    assert response.status_code == 200
+    assert entries(response.text) == entries(newest.text)
+
+
 def test_a_cursor_survives_the_url(alice, modules):
     key = feed.Key(date(2026, 3, 1), at(1, 13, 7).replace(microsecond=123456), 3, 99)
     assert feed.Key.decode(key.encode()) == key

@@ -3,8 +3,6 @@ said at the field."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
@@ -12,6 +10,7 @@ from curriculum.models import Module
 from learners.experiments.models import ModuleMetric, Outcome, Run
 from learners.forms import DateInput, PlainLabels
 from learners.record.models import Failure
+from learners.weeks import FIRST_DAY, LAST_DAY
 
 NEWEST, OLDEST = "newest", "oldest"
 
@@ -82,7 +81,6 @@ class RunForm(PlainLabels, forms.ModelForm):
         return name
 
 
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 _OUT_OF_RANGE = "Choose a date from 1970 to 2999."
 DAY_RANGE = [
     MinValueValidator(FIRST_DAY, message=_OUT_OF_RANGE),
@@ -95,8 +93,7 @@ class RunFilterForm(PlainLabels, forms.Form):
 
     module = forms.ChoiceField(required=False)
     outcome = forms.ChoiceField(choices=[("", "Any outcome"), *Outcome.choices], required=False)
-    # A hand-edited URL can ask for 9999-12-31, whose next midnight no date holds: the range
-    # keeps every bound computable and any real run inside it.
+    # A hand-edited URL can ask for 9999-12-31, whose next midnight no date holds.
     since = forms.DateField(
         label="From",
         required=False,

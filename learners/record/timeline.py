@@ -26,7 +26,7 @@ from curriculum.models import Module
 from learners.experiments.models import Run
 from learners.models import ConfidenceRating, Note, Status, StatusChange, StudySession, User
 from learners.record.models import Failure
-from learners.weeks import local_date, local_midnight, week_start
+from learners.weeks import in_range, local_date, local_midnight, week_start
 
 PAGE_SIZE = 50
 
@@ -66,6 +66,8 @@ class Key:
             day = datetime.strptime(match.group(1), "%Y%m%d").date()
             moment = datetime.strptime(match.group(2), "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
         except ValueError:
+            return None
+        if not (in_range(day) and in_range(moment.date())):
             return None
         return cls(day, moment, int(match.group(3)), int(match.group(4)))
 
