@@ -99,6 +99,6 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             return redirect("settings")
     else:
         form = SettingsForm(instance=request.user)
-    # 422: the form comes back with its errors, as every form of the site answers.
+    # 422: the form comes back with its errors (as the plan and record forms answer).
     status = 422 if form.errors else 200
     return render(request, "learners/settings.html", {"form": form}, status=status)

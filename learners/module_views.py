@@ -155,7 +155,9 @@ def note_preview(request: HttpRequest) -> HttpResponse:
 
 
 def _invalid(request: HttpRequest, module: Module, message: str) -> HttpResponse:
+    # Only a tampered request gets here (the page offers valid choices only). 400, not 422:
+    # htmx swaps nothing, so the control stays, and static/js/app.js shows the message.
     if request.htmx:
-        return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     messages.error(request, message)
     return redirect(module.get_absolute_url())

@@ -168,7 +168,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_status(request: HttpRequest, form) -> int:
-    """422 for a form sent back with its errors, as every form of the site answers."""
+    """422 for a form sent back with its errors, as the record's and the dashboard's forms answer."""
     return 422 if request.method == "POST" and form.errors else 200
 
 

@@ -174,7 +174,15 @@ def owners_record(world) -> tuple:
 
 
 def is_login_redirect(response) -> bool:
-    return response.status_code == 302 and urlsplit(response["Location"]).path == reverse("login")
+    """Sent to log in: a redirect to the login page, or for htmx, the 401 that names it
+    (learners/middleware.py)."""
+    if response.status_code == 302:
+        target = response["Location"]
+    elif response.status_code == 401:
+        target = response.get("Trajectory-Login", "")
+    else:
+        return False
+    return urlsplit(target).path == reverse("login")
 
 
 # --- the three visitors -----------------------------------------------------------------------

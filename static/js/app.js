@@ -58,33 +58,59 @@ document.addEventListener("htmx:afterSwap", () => {
   (same || controls[0])?.focus();
 });
 
-// A request htmx sends can fail: the server is briefly down (503), the session ended (403),
-// the network dropped. htmx then swaps nothing, so say what happened at the top of the page
-// (a live region a screen reader announces); the page stays as it was, and so does the data.
+// A request htmx sends can fail: the server is briefly down (503), the session ended (401,
+// from learners/middleware.py; 403 when the CSRF cookie went with it), the network dropped.
+// htmx then swaps nothing, so say what happened at the top of the page (a live region a screen
+// reader announces); the page stays as it was, what was typed included, and so does the data.
 const REQUEST_PROBLEMS = {
   403: "That didn’t go through: your session may have ended. Reload the page (log in again if asked) and try once more.",
   404: "That didn’t go through: what it was about no longer exists. Reload the page.",
   413: "That didn’t go through: it is too large to send.",
   429: "That didn’t go through: too many requests in a short time. Wait a minute and try again.",
 };
+const LOGGED_OUT =
+  "That didn’t go through: your session has ended. Log in again in a new tab, then send it once more: what you typed is still here.";
 const SERVER_PROBLEM =
   "That didn’t go through: Trajectory is unavailable for a moment, and nothing was changed. Try again shortly.";
 const NETWORK_PROBLEM =
   "That didn’t go through: Trajectory couldn’t be reached. Check your connection and try again.";
 
-function showRequestProblem(text) {
+function showRequestProblem(text, link) {
   const box = document.getElementById("request-problem");
   if (!box) return;
   const message = document.createElement("p");
   message.className = "message message-error";
   message.textContent = text;
+  if (link) {
+    const anchor = document.createElement("a");
+    anchor.href = link.href;
+    anchor.target = "_blank";
+    anchor.textContent = link.text;
+    message.append(" ", anchor);
+  }
   box.replaceChildren(message);
   box.hidden = false;
 }
+
+// The server's own one-line reason, when it sent one as plain text (a refused choice, say).
+function plainReason(xhr) {
+  const type = xhr.getResponseHeader("Content-Type") || "";
+  const text = (xhr.responseText || "").trim();
+  return type.startsWith("text/plain") && text && text.length <= 300 ? text : null;
+}
+
 document.addEventListener("htmx:responseError", (event) => {
-  const status = event.detail.xhr.status;
+  const xhr = event.detail.xhr;
+  const status = xhr.status;
+  const login = status === 401 ? xhr.getResponseHeader("Trajectory-Login") : null;
+  if (login) {
+    showRequestProblem(LOGGED_OUT, { href: login, text: "Log in (new tab)" });
+    return;
+  }
+  const reason = status === 400 ? plainReason(xhr) : null;
   showRequestProblem(
-    REQUEST_PROBLEMS[status] ??
+    (reason && `That didn’t go through: ${reason}`) ??
+      REQUEST_PROBLEMS[status] ??
       (status >= 500 ? SERVER_PROBLEM : `That didn’t go through (the server answered ${status}). Reload the page and try again.`)
   );
 });
