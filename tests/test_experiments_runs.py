@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from learners.experiments.models import ModuleMetric, Run, RunMetric
+from learners.experiments.views import RUNS_PER_PAGE
 from learners.record.models import Failure
 from tests.access_experiments import make_run
 from tests.factories import make_modules
@@ -412,3 +413,14 @@ def test_the_run_page_query_count_does_not_grow_with_curves(
     with django_assert_num_queries(5):
         response = client.get(f"/runs/{run.pk}/")
     assert response.text.count('<svg class="chart curves-chart"') == 5
+
+
+def test_the_run_list_pages_keep_the_filters_and_say_the_total(client, alice, modules):
+    for i in range(RUNS_PER_PAGE + 1):
+        make_run(alice, modules[0], name=f"run {i}", outcome="worked")
+    client.force_login(alice)
+    first = client.get("/runs/", {"outcome": "worked"}).text
+    assert f"Page 1 of 2 · {RUNS_PER_PAGE + 1} runs" in first
+    assert '<a href="?outcome=worked&amp;page=2">Next →</a>' in first
+    second = client.get("/runs/", {"outcome": "worked", "page": 2}).text
+    assert '<a href="?outcome=worked&amp;page=1">← Previous</a>' in second

@@ -13,6 +13,7 @@ from django.utils import timezone
 from learners.models import Plan, PlanStatus
 from learners.record import summary
 from learners.record.models import Category, Failure
+from learners.record.views import FAILURES_PER_PAGE
 from tests.factories import make_modules, make_plan
 from tests.hostile import HTMX_PAYLOADS, active_content, payloads
 
@@ -651,3 +652,17 @@ def test_the_dashboard_and_module_sections_cost_their_stated_queries(
             request,
         )
     assert html.count('class="card failure') == min(summary.MODULE_FAILURES, count // 2)
+
+
+def test_the_failure_log_pages_keep_their_filters(client, alice, modules):
+    Failure.objects.bulk_create(
+        Failure(learner=alice, module=modules[0], title=f"bug {i}", category=Category.BUG,
+                happened_on=date(2026, 3, 1))
+        for i in range(FAILURES_PER_PAGE + 1)
+    )  # fmt: skip
+    first = client.get("/failures/", {"category": "bug"}).text
+    assert "Page 1 of 2" in first
+    assert '<a href="?category=bug&amp;page=2">Older →</a>' in first
+    second = client.get("/failures/", {"category": "bug", "page": 2}).text
+    assert '<a href="?category=bug&amp;page=1">← Newer</a>' in second
+    assert "Older →" not in second
