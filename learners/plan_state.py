@@ -148,6 +148,18 @@ class PlanState:
             Decimal(0),
         )
 
+    def finished_on(self, tz: tzinfo) -> date | None:
+        """The day (in `tz`) the last counted module was finished, when every one of them is
+        finished with a known date; None otherwise (the forecast then reads today)."""
+        days = [
+            local_date(state.progress.finished_at, tz)
+            for state in self.counted
+            if state.is_finished and state.progress.finished_at
+        ]
+        if not days or len(days) < len(self.counted):
+            return None
+        return max(days)
+
     @cached_property
     def next_up(self) -> ModuleState | None:
         """The first unfinished module whose prerequisites in this plan are all finished.
@@ -233,5 +245,6 @@ def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
             earned_before_start=float(state.earned_before(plan.start_date, learner.tz)),
             logged_hours=float(logged_hours(learner, plan.start_date)),
             weekly_target=float(plan.weekly_hours),
+            finished_on=state.finished_on(learner.tz),
         )
     )

@@ -89,3 +89,29 @@ def test_a_module_done_before_the_plan_started_is_judged_by_the_learners_calenda
     state = load_plan_state(plan)
     assert state.earned_before(start, alice.tz) == 0  # done on the start day, not before it
     assert state.earned_before(start + timedelta(days=1), alice.tz) == Decimal("2.5")
+
+
+def test_a_finished_plan_is_judged_on_the_day_it_was_finished_not_today(alice):
+    """Finished 60 days ago, a week before the target: still "a week early", months later."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from learners.plan_state import forecast_for
+
+    a, b = make_modules(2)
+    start = date(2026, 1, 5)
+    plan = make_plan(alice, [a, b], start_date=start, target_end=date(2026, 3, 30))
+    set_status(alice, a, Status.DONE, now=datetime(2026, 3, 1, 12, tzinfo=UTC))
+    set_status(alice, b, Status.DONE, now=datetime(2026, 3, 23, 12, tzinfo=UTC))
+    state = load_plan_state(plan)
+    assert state.finished_on(alice.tz) == date(2026, 3, 23)
+    later = forecast_for(alice, state, date(2026, 3, 23) + timedelta(days=60))
+    assert later.state == "done"
+    assert later.headline == "Finished 1 week early"
+    assert "You finished on" in later.advice and "23 March" in later.advice
+
+
+def test_no_finish_day_while_a_module_is_open(alice):
+    a, b = make_modules(2)
+    plan = make_plan(alice, [a, b])
+    set_status(alice, a, Status.DONE)
+    assert load_plan_state(plan).finished_on(alice.tz) is None
