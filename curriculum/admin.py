@@ -77,6 +77,10 @@ class ModuleListItemInline(admin.TabularInline):
     extra = 1
     ordering = ["position", "id"]
 
+    def get_queryset(self, request):
+        # Each row shows its module (module_status) and names itself with its list and module.
+        return super().get_queryset(request).select_related("module", "module_list")
+
     @admin.display(description="Module")
     def module_status(self, item: ModuleListItem) -> str:
         if not item.pk:

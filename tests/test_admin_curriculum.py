@@ -91,3 +91,20 @@ def test_module_autocomplete_finds_modules_for_the_inline(admin_client):
     )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Module lstm 0001"]
+
+
+def test_a_lists_change_page_costs_one_query_per_item_at_most(admin_client):
+    # The rows' modules and lists come with the items (select_related); what remains is
+    # Django's autocomplete widget, which looks up its selected module once per row.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    modules = make_modules(12)
+    counts = []
+    for size in (2, 12):
+        track = make_list(modules[:size], slug=f"track-{size}")
+        with CaptureQueriesContext(connection) as queries:
+            page = admin_client.get(f"/admin/curriculum/modulelist/{track.pk}/change/")
+            assert page.status_code == 200
+        counts.append(len(queries))
+    assert counts[1] - counts[0] <= 10, counts
