@@ -77,7 +77,7 @@ def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def annotate_order(items: list[ModuleListItem]) -> list[ModuleListItem]:
-    """Mark each item with the prerequisites that come after it in the list (or are missing)."""
+    """Mark each item with the prerequisites that come after it in the list."""
     position = {item.module_id: index for index, item in enumerate(items)}
     for index, item in enumerate(items):
         prerequisites = list(item.module.prerequisites.all())
@@ -85,9 +85,6 @@ def annotate_order(items: list[ModuleListItem]) -> list[ModuleListItem]:
             prerequisite
             for prerequisite in prerequisites
             if position.get(prerequisite.id, -1) > index
-        ]
-        item.outside_prerequisites = [
-            prerequisite for prerequisite in prerequisites if prerequisite.id not in position
         ]
     return items
 

@@ -17,8 +17,6 @@ from learners.forms import session_form_for
 from learners.models import Timer
 from learners.module_panel import build_module_panel
 
-PAGES = {"dashboard", "module"}
-
 
 def next_url(request: HttpRequest, fallback: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""

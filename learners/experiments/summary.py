@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Subquery
 from curriculum.models import Module
 from learners.experiments.compare import format_delta, format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
-from learners.weeks import local_date, week_bounds, week_start
+from learners.weeks import local_date, week_bounds
 
 DASHBOARD_QUERIES = 1  # the two weeks' primary-metric values
 MODULE_QUERIES = 3  # the primary metric, the latest runs, the two weeks' values
@@ -66,7 +66,6 @@ class WeekAgainstWeek:
 @dataclass
 class DashboardSummary:
     modules: list[WeekAgainstWeek]
-    week_of: date
 
 
 @dataclass
@@ -117,7 +116,7 @@ def two_weeks(learner, today: date, module: Module | None = None) -> list[WeekAg
 
 
 def for_dashboard(learner, plan, today) -> DashboardSummary:
-    return DashboardSummary(modules=two_weeks(learner, today), week_of=week_start(today))
+    return DashboardSummary(modules=two_weeks(learner, today))
 
 
 def for_module(learner, module) -> ModuleSummary:
