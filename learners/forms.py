@@ -15,6 +15,16 @@ MAX_PLAN_DAYS = 3 * 366
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def check_day(day: date, today: date) -> date:
+    """A day something happened: not after tomorrow (the learner's clock may run ahead of
+    the server's idea of today), not before 2000."""
+    if day > today + timedelta(days=1):
+        raise ValidationError("That day hasn't happened yet.")
+    if day < date(2000, 1, 1):
+        raise ValidationError("That day is too far in the past.")
+    return day
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -110,12 +120,7 @@ class SessionForm(PlainLabels, forms.ModelForm):
         self.fields["minutes"].widget.attrs.update({"min": 1, "max": 1440, "inputmode": "numeric"})
 
     def clean_date(self) -> date:
-        day = self.cleaned_data["date"]
-        if day > self.today + timedelta(days=1):
-            raise ValidationError("That day hasn't happened yet.")
-        if day < date(2000, 1, 1):
-            raise ValidationError("That day is too far in the past.")
-        return day
+        return check_day(self.cleaned_data["date"], self.today)
 
 
 class NoteForm(PlainLabels, forms.ModelForm):

@@ -5,14 +5,14 @@ Every field is bounded and every error says what to fix at the field.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from curriculum.models import Module
 from learners.account_forms import password_matches
-from learners.forms import DateInput, PlainLabels
+from learners.forms import DateInput, PlainLabels, check_day
 from learners.record.models import MAX_MINUTES_LOST, Category, Failure
 
 TEXT_LIMIT = 20_000
@@ -27,14 +27,6 @@ def _clean_title(value: str) -> str:
     if not value:
         raise ValidationError("Name the failure in a few words.")
     return value
-
-
-def _check_day(day: date, today: date) -> date:
-    if day > today + timedelta(days=1):
-        raise ValidationError("That day hasn't happened yet.")
-    if day < date(2000, 1, 1):
-        raise ValidationError("That day is too far in the past.")
-    return day
 
 
 def module_field_queryset(current: Module | None = None):
@@ -111,7 +103,7 @@ class FailureForm(PlainLabels, forms.ModelForm):
         return _clean_title(self.cleaned_data["title"])
 
     def clean_happened_on(self) -> date:
-        return _check_day(self.cleaned_data["happened_on"], self.today)
+        return check_day(self.cleaned_data["happened_on"], self.today)
 
 
 class CaptureForm(PlainLabels, forms.Form):
