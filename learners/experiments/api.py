@@ -6,10 +6,10 @@ Token-authenticated only (learners/experiments/tokens.py). Every answer is JSON,
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from config.site import absolute_url
 from curriculum.models import Module, slug_param
 from learners.experiments import payload, tokens
 from learners.experiments.models import Run
@@ -159,7 +159,7 @@ def _list(request: HttpRequest, learner) -> JsonResponse:
         query = request.GET.copy()
         query["offset"] = str(offset + limit)
         query["limit"] = str(limit)
-        next_url = f"{settings.SITE_URL.rstrip('/')}{request.path}?{query.urlencode()}"
+        next_url = absolute_url(f"{request.path}?{query.urlencode()}")
     return answer(
         {"runs": [run_json(run, list(run.metrics.all())) for run in page], "next": next_url}
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.site import absolute_url
 from curriculum.models import Module
 from learners.experiments.models import Run, RunMetric
 from learners.experiments.payload import RunInput
@@ -80,7 +80,7 @@ def run_json(run: Run, metrics: list[RunMetric]) -> dict:
     """A run as the API answers it. Curves and the diff are left out: they can be large."""
     return {
         "id": run.pk,
-        "url": settings.SITE_URL.rstrip("/") + run.get_absolute_url(),
+        "url": absolute_url(run.get_absolute_url()),
         "module": run.module.slug,
         "name": run.name,
         "started_at": run.started_at.astimezone(UTC).isoformat(),

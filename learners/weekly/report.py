@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db.models import Case, Exists, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import dateformat
 
+from config.site import absolute_url
 from curriculum.models import Checkpoint, Module
 from learners.experiments.compare import format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
@@ -416,23 +416,20 @@ def spaced_reminder(learner: User, monday: date) -> Failure | None:
 # --- links and words ---------------------------------------------------------------------------
 
 
-def absolute(path: str) -> str:
-    """Emails are read far from the site: every link carries SITE_URL, never a request's host."""
-    return f"{settings.SITE_URL}{path}"
-
-
 def links_for(learner: User, state: PlanState) -> dict[str, str]:
     from learners.weekly.tokens import unsubscribe_url
 
     links = {
-        "dashboard": absolute(reverse("dashboard")),
-        "plan": absolute(state.plan.get_absolute_url()),
-        "settings": absolute(reverse("settings")),
-        "log_time": absolute(reverse("session_list")),
+        "dashboard": absolute_url(reverse("dashboard")),
+        "plan": absolute_url(state.plan.get_absolute_url()),
+        "settings": absolute_url(reverse("settings")),
+        "log_time": absolute_url(reverse("session_list")),
         "unsubscribe": unsubscribe_url(learner),
     }
     if state.next_up:
-        links["next_module"] = absolute(reverse("module_detail", args=[state.next_up.module.slug]))
+        links["next_module"] = absolute_url(
+            reverse("module_detail", args=[state.next_up.module.slug])
+        )
     return links
 
 

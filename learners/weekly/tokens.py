@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core import signing
 from django.urls import reverse
 
+from config.site import absolute_url
 from learners.models import User
 
 SALT = "learners.weekly.unsubscribe"
@@ -27,6 +28,5 @@ def learner_id_for(token: str) -> int | None:
 
 
 def unsubscribe_url(learner: User) -> str:
-    from learners.weekly.report import absolute
 
-    return absolute(reverse("weekly_unsubscribe", args=[unsubscribe_token(learner)]))
+    return absolute_url(reverse("weekly_unsubscribe", args=[unsubscribe_token(learner)]))
