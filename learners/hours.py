@@ -10,11 +10,16 @@ from django.db.models import Sum
 from learners.models import StudySession, User
 
 
-def minutes_by_day(learner: User, since: date, until: date | None = None) -> dict[date, int]:
-    """One query: {day: minutes} for every day with study time from `since` (to `until`)."""
+def minutes_by_day(
+    learner: User, since: date, until: date | None = None, module=None
+) -> dict[date, int]:
+    """One query: {day: minutes} for every day with study time from `since` (to `until`),
+    on one module if given."""
     sessions = StudySession.objects.filter(learner=learner, date__gte=since)
     if until is not None:
         sessions = sessions.filter(date__lte=until)
+    if module is not None:
+        sessions = sessions.filter(module=module)
     rows = sessions.values("date").annotate(total=Sum("minutes")).order_by()
     return {row["date"]: row["total"] for row in rows}
 

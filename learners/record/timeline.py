@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from curriculum.models import Module
 from learners.experiments.models import Run
+from learners.hours import minutes_by_day
 from learners.models import ConfidenceRating, Note, Status, StatusChange, StudySession, User
 from learners.record.models import Failure
 from learners.weeks import in_range, local_date, local_midnight, week_start
@@ -269,13 +270,9 @@ def _group_by_week(entries: list[Entry], after: Key | None) -> list[Week]:
 def _fill_hours(learner: User, filters: Filters, weeks: list[Week]) -> None:
     """Each shown week's study time (on the filtered module, if one is): one query."""
     first, last = weeks[-1].start, weeks[0].end
-    sessions = StudySession.objects.filter(learner=learner, date__gte=first, date__lte=last)
-    if filters.module:
-        sessions = sessions.filter(module=filters.module)
-    by_day = sessions.values("date").annotate(total=Sum("minutes")).order_by()
     minutes: dict[date, int] = {}
-    for row in by_day:
-        monday = week_start(row["date"])
-        minutes[monday] = minutes.get(monday, 0) + row["total"]
+    for day, total in minutes_by_day(learner, first, last, filters.module).items():
+        monday = week_start(day)
+        minutes[monday] = minutes.get(monday, 0) + total
     for week in weeks:
         week.minutes = minutes.get(week.start, 0)
