@@ -19,7 +19,6 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers, make_msgid
@@ -80,14 +79,10 @@ def message(
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
-        headers={"Message-ID": make_msgid(domain=site_host()), **(headers or {})},
+        headers={"Message-ID": make_msgid(domain=settings.SITE_HOST), **(headers or {})},
     )
     outgoing.attach_alternative(rendered.html, "text/html")
     return outgoing
-
-
-def site_host() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 class Outbox:

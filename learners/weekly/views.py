@@ -24,7 +24,7 @@ from learners.models import User
 from learners.weekly.report import WeeklyReport, build_report
 from learners.weekly.sender import render_weekly
 from learners.weekly.tokens import learner_id_for
-from learners.weeks import previous_week
+from learners.weeks import local_date, previous_week
 
 # The email's own document: styles inline (mail clients need them), nothing else at all. No
 # script, no network request (images, fonts, forms), framed only by our own preview page, and
@@ -60,7 +60,7 @@ def _learner_to_preview(request: HttpRequest) -> User:
 def _this_weeks_report(learner: User) -> WeeklyReport | None:
     """The email the learner would get for the week that just ended, as of now."""
     now = timezone.now()
-    monday, _ = previous_week(now.astimezone(learner.tz).date())
+    monday, _ = previous_week(local_date(now, learner.tz))
     return build_report(learner, monday, now)
 
 
