@@ -81,18 +81,17 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if not email or not password:
             return self.cleaned_data  # the field errors say what is missing
-        key = throttle.normalize_email(email)
         address = throttle.client_address(self.request)
 
-        self.refusal = throttle.refusal(key, address)
-        if self.refusal is not None:
-            raise ValidationError(refusal_message(self.refusal), code="throttled")
+        def authenticates() -> bool:
+            super(LoginForm, self).clean()  # raises "invalid_login" when they don't match
+            return True
 
-        # Recorded before the (slow) password check rather than after, so parallel guesses
-        # see it at once instead of all slipping through together; a success deletes it.
-        throttle.count_failure(key, address)
-        super().clean()
-        throttle.clear(key)
+        try:
+            throttle.attempt(email, address, authenticates)
+        except throttle.Throttled as refused:
+            self.refusal = refused.refusal
+            raise ValidationError(refusal_message(self.refusal), code="throttled") from None
         return self.cleaned_data
 
 

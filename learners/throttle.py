@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -117,19 +118,28 @@ class Throttled(Exception):
         self.refusal = refusal
 
 
-def check_password(user, password: str, address: str) -> bool:
-    """`user.check_password()`, counted like a login attempt: forms that ask a logged-in
-    learner for their password (delete the account, change it) would otherwise let whoever
-    holds a stolen session guess it at full speed. Raises `Throttled` while the rules say
-    wait, checking nothing."""
-    key = normalize_email(user.email)
+def attempt(email: str, address: str, check: Callable[[], bool]) -> bool:
+    """Run one password `check` for `email` under the rules: `Throttled` while they say wait
+    (checking nothing), else the check's answer (an exception from it counts as a failure).
+
+    The failure is recorded before the (slow) check rather than after, so parallel guesses
+    see it at once instead of all slipping through together; a success deletes it.
+    """
+    key = normalize_email(email)
     if (wait := refusal(key, address)) is not None:
         raise Throttled(wait)
-    count_failure(key, address)  # before the slow check, as in LoginForm.clean()
-    if not user.check_password(password):
+    count_failure(key, address)
+    if not check():
         return False
     clear(key)
     return True
+
+
+def check_password(user, password: str, address: str) -> bool:
+    """`user.check_password()`, counted like a login attempt: forms that ask a logged-in
+    learner for their password (delete the account, change it) would otherwise let whoever
+    holds a stolen session guess it at full speed."""
+    return attempt(user.email, address, lambda: user.check_password(password))
 
 
 def clear(email: str) -> None:
