@@ -138,7 +138,14 @@ class Source:
     rows: Callable[[User, Filters], QuerySet]
     moment: str  # the instant field; for dated sources, the "written at" field
     day: str | None = None  # the local-date field of dated sources
-    kind_of: Callable[[object], str] | None = None
+    kind_of: Callable[[object], str] | None = None  # for a source of several kinds
+
+    def kind(self, row) -> str:
+        """What the template shows `row` as: the source's one kind, or kind_of's answer."""
+        if self.kind_of is not None:
+            return self.kind_of(row)
+        (only,) = self.kinds
+        return only
 
     def page(self, learner: User, filters: Filters, after: Key | None, tz: ZoneInfo) -> list:
         rows = self.rows(learner, filters)
@@ -229,7 +236,6 @@ SOURCES = [
     Source(frozenset({"confidence"}), 5, _ratings, moment="at"),
     Source(frozenset({"run"}), 6, _runs, moment="started_at"),
 ]
-SOURCE_KIND = {0: "session", 1: "note", 2: "failure", 3: "lesson", 5: "confidence", 6: "run"}
 
 
 def build_timeline(learner: User, filters: Filters, after: Key | None = None) -> Timeline:
@@ -240,8 +246,7 @@ def build_timeline(learner: User, filters: Filters, after: Key | None = None) ->
         if filters.kind and filters.kind not in source.kinds:
             continue
         for row in source.page(learner, filters, after, tz):
-            kind = source.kind_of(row) if source.kind_of else SOURCE_KIND[source.rank]
-            entries.append(Entry(kind, source.key(row, tz), row))
+            entries.append(Entry(source.kind(row), source.key(row, tz), row))
     entries.sort(key=lambda entry: entry.key, reverse=True)
     shown = entries[:PAGE_SIZE]
     more = len(entries) > PAGE_SIZE
