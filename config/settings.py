@@ -69,8 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "learners.middleware.HtmxLoginRequiredMiddleware",
-    "learners.middleware.LearnerTimeZoneMiddleware",
+    "learners.accounts.middleware.HtmxLoginRequiredMiddleware",
+    "learners.accounts.middleware.LearnerTimeZoneMiddleware",
 ]
 
 

@@ -7,11 +7,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("", include("curriculum.urls")),
-    path("", include("learners.account_urls")),
     path("", include("learners.urls")),
-    path("", include("learners.record.urls")),
-    path("", include("learners.experiments.urls")),
-    path("", include("learners.weekly.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -130,6 +130,14 @@ class ModuleListQuerySet(models.QuerySet):
     def published(self) -> ModuleListQuerySet:
         return self.filter(published=True)
 
+    def to_choose_from(self) -> ModuleListQuerySet:
+        """Published lists with their module count and total hours, for a learner picking one."""
+        return (
+            self.published()
+            .annotate(module_count=models.Count("items"), hours=models.Sum("items__module__hours"))
+            .order_by("title")
+        )
+
 
 class ModuleList(models.Model):
     """A curated track: an ordered selection of modules. Owned by admins, never by the loader."""

@@ -40,18 +40,6 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    module = _get_active_module(slug)
-    context = {"module": module}
-    if request.user.is_authenticated:
-        # The learner's own record of the module, beside its text.
-        from learners.module_panel import build_module_panel
-
-        panel = build_module_panel(request.user, module)
-        context["panel"] = panel
-    return render(request, "curriculum/module_detail.html", context)
-
-
 def list_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A published list in order, with its total hours and prerequisite-order warnings."""
     lists = ModuleList.objects.all() if request.user.is_staff else ModuleList.objects.published()
@@ -95,7 +83,8 @@ def list_totals(items: list[ModuleListItem]) -> dict:
     return {"total_hours": hours, "required_hours": required}
 
 
-def _get_active_module(slug: str) -> Module:
+def module_for_page(slug: str) -> Module:
+    """The module page's module, or a 404 that suggests similar slugs or says it was retired."""
     module = Module.objects.for_page().filter(slug=slug).first()
     if module is None:
         raise NotFound(f"There is no module called “{slug}”.", suggestions=similar_modules(slug))

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
-from learners.ownership import owned
+from learners.lib.ownership import owned
 
 
 def validate_time_zone(value: str) -> None:

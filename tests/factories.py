@@ -78,7 +78,7 @@ def make_plan(learner, modules: list[Module], **fields):
     """An active plan over `modules`, started today (in the learner's zone) for 12 weeks."""
     from datetime import timedelta
 
-    from learners.plans import start_plan
+    from learners.plans.changes import start_plan
 
     today = learner.local_today()
     return start_plan(

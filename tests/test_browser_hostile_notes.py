@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from learners.models import Note
-from learners.module_panel import NOTES_SHOWN
+from learners.study.panel import NOTES_SHOWN
 from tests.conftest import log_in
 from tests.factories import make_modules, make_plan
 from tests.hostile import HTMX_PAYLOADS, active_content, payloads

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from learners.charts import (
+from learners.dashboard.charts import (
     GRID_LEFT,
     GRID_TOP,
     PITCH,
@@ -22,7 +22,7 @@ from learners.charts import (
     heat_level,
     weekly_hours_chart,
 )
-from learners.weeks import local_date, recent_week_starts
+from learners.lib.weeks import local_date, recent_week_starts
 
 SVG = "{http://www.w3.org/2000/svg}"
 TODAY = date(2026, 3, 4)  # a Wednesday

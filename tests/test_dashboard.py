@@ -9,8 +9,8 @@ import pytest
 
 from learners.experiments import summary as experiments
 from learners.models import Note, Status, StudySession
-from learners.progress import set_status, set_tick
 from learners.record import summary as record
+from learners.study.progress import set_status, set_tick
 from tests.factories import make_list, make_modules, make_plan
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from learners.demo import DEMO_EMAIL, _Clock, seed_demo
 from learners.experiments import demo, summary
 from learners.experiments.compare import compare
 from learners.experiments.models import ModuleMetric, Outcome, Run
+from learners.lib.weeks import local_date
 from learners.models import User
 from learners.record.models import Failure
-from learners.weeks import local_date
 from tests.conftest import REPO
 from tests.curriculum_helpers import load
 

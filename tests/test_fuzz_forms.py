@@ -33,8 +33,8 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from learners.lib.ownership import OWNED
 from learners.models import Timer, User
-from learners.ownership import OWNED
 from learners.record.data_views import IMPORT_ERROR
 from tests.access_record import PASSWORD
 from tests.factories import make_learner

@@ -10,7 +10,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_login_failed
 from django.test import RequestFactory
 
-from learners import throttle
+from learners.accounts import throttle
 from learners.models import LoginFailure, User
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from learners.pace import Forecast, PlanProgress, _span, forecast
-from learners.weeks import local_date
+from learners.lib.weeks import local_date
+from learners.plans.pace import Forecast, PlanProgress, _span, forecast
 
 # A 12-week plan of 120 estimated hours at 10 hours a week: Monday 2 March to Monday 25 May 2026.
 START = date(2026, 3, 2)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from learners.accounts.throttle import ACCOUNT_LIMIT, ACCOUNT_SPACING
 from learners.models import LoginFailure, User
-from learners.throttle import ACCOUNT_LIMIT, ACCOUNT_SPACING
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from learners.models import Status
-from learners.plan_state import load_plan_state
-from learners.progress import set_status, set_tick
+from learners.plans.state import load_plan_state
+from learners.study.progress import set_status, set_tick
 from tests.factories import make_modules, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_a_finished_plan_is_judged_on_the_day_it_was_finished_not_today(alice):
     """Finished 60 days ago, a week before the target: still "a week early", months later."""
     from datetime import UTC, date, datetime, timedelta
 
-    from learners.plan_state import forecast_for
+    from learners.plans.state import forecast_for
 
     a, b = make_modules(2)
     start = date(2026, 1, 5)

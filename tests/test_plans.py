@@ -9,9 +9,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from learners.models import ModuleProgress, Plan, PlanItem, PlanStatus, Status
-from learners.plan_state import load_plan_state
-from learners.plans import PlanError, add_module, end_plan, move_item, remove_item
-from learners.progress import set_status, set_tick
+from learners.plans.changes import PlanError, add_module, end_plan, move_item, remove_item
+from learners.plans.state import load_plan_state
+from learners.study.progress import set_status, set_tick
 from tests.factories import make_modules, make_plan
 
 pytestmark = pytest.mark.django_db

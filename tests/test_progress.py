@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from learners.models import CheckpointTick, ConfidenceRating, ModuleProgress, Status, StatusChange
-from learners.progress import rate_confidence, set_status, set_tick
+from learners.study.progress import rate_confidence, set_status, set_tick
 from tests.factories import make_modules
 
 pytestmark = pytest.mark.django_db

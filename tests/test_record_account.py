@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import SESSION_KEY
 
+from learners.lib.ownership import OWNED
 from learners.models import LoginFailure, Note, User
-from learners.ownership import OWNED
 from learners.record import export
 from tests.factories import make_learner
 from tests.test_record_export_import import modules, rich  # noqa: F401 — fixtures: every kind

@@ -522,7 +522,7 @@ def test_the_dashboard_shows_recent_failures_lessons_and_this_plans_count(client
 def test_the_dashboard_capture_offers_the_plans_modules_starting_on_the_one_in_progress(
     client, alice, modules
 ):
-    from learners.progress import set_status
+    from learners.study.progress import set_status
 
     set_status(alice, modules[2], "in_progress")
     form = element(client.get("/").text, "record-capture")

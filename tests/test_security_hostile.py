@@ -28,10 +28,10 @@ from django.utils.html import escape
 
 from curriculum.models import ModuleList, ModuleListItem
 from learners.experiments.models import ApiToken, Run
+from learners.lib.weeks import previous_week
 from learners.models import Plan, StudySession, User
 from learners.weekly.report import build_report
 from learners.weekly.sender import render_weekly
-from learners.weeks import previous_week
 from tests.access_experiments import make_run
 from tests.factories import make_learner, make_list, make_modules, make_plan
 from tests.hostile import HTMX_PAYLOADS, active_content, payloads

@@ -19,8 +19,8 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 
+from learners.accounts.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
 from learners.models import User
-from learners.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from curriculum.seed import seed_lists
-from learners.dashboard import build_dashboard
+from learners.dashboard.board import build_dashboard
 from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
 from learners.models import ConfidenceRating, Note, Plan, StatusChange, StudySession, User
 from tests.conftest import REPO

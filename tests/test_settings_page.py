@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.template import engines
 from django.test import RequestFactory
 
-from learners.account_forms import SettingsForm
+from learners.accounts.forms import SettingsForm
 from learners.models import User
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +176,7 @@ def test_a_rejected_form_does_not_show_unsaved_values_in_the_header(client, alic
 
 def test_a_page_extending_settings_can_add_sections_at_the_end(alice):
     template = engines["django"].from_string(
-        '{% extends "learners/settings.html" %}'
+        '{% extends "accounts/settings.html" %}'
         '{% block settings_extra %}<section id="extra">More</section>{% endblock %}'
     )
     request = RequestFactory().get("/settings/")

@@ -12,8 +12,8 @@ import time_machine
 from curriculum.models import Checkpoint, Module
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.models import Status, StudySession
-from learners.progress import set_status, set_tick
 from learners.record.models import Failure
+from learners.study.progress import set_status, set_tick
 from learners.weekly.models import Delivery, WeeklyEmail
 from learners.weekly.report import REPORT_QUERIES, Highlight, build_report
 from learners.weekly.sender import render_weekly

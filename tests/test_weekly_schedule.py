@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from learners.lib.weeks import week_bounds
 from learners.models import User
 from learners.weekly.models import Delivery, WeeklyEmail, WeeklySchedule
 from learners.weekly.schedule import Slot, rescheduled
-from learners.weeks import week_bounds
 from tests.factories import make_learner
 
 HONOLULU = ZoneInfo("Pacific/Honolulu")  # UTC−10, no daylight saving

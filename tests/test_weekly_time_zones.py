@@ -13,7 +13,7 @@ import time_machine
 from django.core.management import call_command
 
 from learners.models import StudySession
-from learners.progress import set_tick
+from learners.study.progress import set_tick
 from learners.weekly.models import WeeklyEmail
 from learners.weekly.sink import SmtpSink
 from tests.factories import make_learner, make_modules, make_plan

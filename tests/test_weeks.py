@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from learners.weeks import (
+from learners.lib.weeks import (
     local_date,
     local_midnight,
     previous_week,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from learners.charts import coord, join_svg
+from learners.lib.svg import coord, join_svg
 
 WIDTH, HEIGHT = 480, 236
 PLOT_LEFT, PLOT_RIGHT = 56, 470  # room on the left for the value labels

@@ -8,9 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from curriculum.models import Module
 from learners.experiments.models import ModuleMetric, Outcome, Run
-from learners.forms import DateInput, PlainLabels
+from learners.lib.weeks import FIRST_DAY, LAST_DAY
 from learners.record.models import Failure
-from learners.weeks import FIRST_DAY, LAST_DAY
+from learners.web.forms import DateInput, PlainLabels
 
 NEWEST, OLDEST = "newest", "oldest"
 

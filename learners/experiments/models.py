@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
-from learners.ownership import owned
+from learners.lib.ownership import owned
 from learners.record.models import Failure
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from learners.experiments.models import Outcome
-from learners.jsontext import lone_surrogate
+from learners.lib.jsontext import lone_surrogate
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: a long diff, a config and a few curves fit easily
 MAX_DIFF_CHARS = 256 * 1024  # longer diffs are cut here and flagged, not refused

@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Subquery
 from curriculum.models import Module
 from learners.experiments.compare import format_delta, format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
-from learners.weeks import local_date, week_bounds
+from learners.lib.weeks import local_date, week_bounds
 
 DASHBOARD_QUERIES = 1  # the two weeks' primary-metric values
 MODULE_QUERIES = 3  # the primary metric, the latest runs, the two weeks' values

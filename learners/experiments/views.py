@@ -33,7 +33,7 @@ from learners.experiments.forms import (
     TokenForm,
 )
 from learners.experiments.models import ApiToken, ModuleMetric, Run, RunMetric
-from learners.weeks import local_midnight
+from learners.lib.weeks import local_midnight
 
 CLIENT_PATH = Path(__file__).resolve().parent / "client" / "trajectory_client.py"
 RUNS_PER_PAGE = 50

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from learners import throttle
+from learners.accounts import throttle
 from learners.record import export, importer
 from learners.record.account import delete_account
 from learners.record.forms import DeleteAccountForm, ImportForm

@@ -1,6 +1,6 @@
 """Everything a learner owns as one JSON document (schema: docs/export-format.md).
 
-Built generically over `learners.ownership.OWNED` and each model's `_meta`, so a field another
+Built generically over `learners.lib.ownership.OWNED` and each model's `_meta`, so a field another
 app adds to an owned model is exported (and imported) without a change here. References to
 the curriculum are natural keys (a module's slug; a checkpoint's module slug and key; a module
 list's slug), so a file moves between sites; references between the learner's own rows are
@@ -20,7 +20,7 @@ from django.db import models
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
-from learners.ownership import OWNED
+from learners.lib.ownership import OWNED
 
 FORMAT = "trajectory-export"
 VERSION = 1

@@ -9,9 +9,9 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from curriculum.models import Module, slug_param
+from learners.lib.submissions import save_once
 from learners.models import ModuleProgress, Plan, Status, User
 from learners.record.models import Category, Failure
-from learners.submissions import save_once
 
 
 def record_failure(

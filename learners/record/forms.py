@@ -11,9 +11,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from curriculum.models import Module
-from learners.account_forms import password_matches
-from learners.forms import DateInput, PlainLabels, check_day
+from learners.accounts.forms import password_matches
 from learners.record.models import MAX_MINUTES_LOST, Category, Failure
+from learners.web.forms import DateInput, PlainLabels, check_day
 
 TEXT_LIMIT = 20_000
 WHAT_HAPPENED_PLACEHOLDER = (

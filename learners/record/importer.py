@@ -20,7 +20,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
-from learners.jsontext import lone_surrogate
+from learners.lib.jsontext import lone_surrogate
 from learners.record.export import (
     ACCOUNT_INFO_ONLY,
     EXPORT_ONLY,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
+from learners.lib.ownership import owned
 from learners.models import Plan
-from learners.ownership import owned
 
 MAX_MINUTES_LOST = 100_000
 

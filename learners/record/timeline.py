@@ -24,10 +24,10 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from curriculum.models import Module
 from learners.experiments.models import Run
-from learners.hours import minutes_by_day
+from learners.lib.weeks import in_range, local_date, local_midnight, week_start
 from learners.models import ConfidenceRating, Note, Status, StatusChange, StudySession, User
+from learners.plans.hours import minutes_by_day
 from learners.record.models import Failure
-from learners.weeks import in_range, local_date, local_midnight, week_start
 
 PAGE_SIZE = 50
 

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from curriculum.models import Module, slug_param
-from learners.dashboard import active_plan
+from learners.lib.submissions import key_from
+from learners.plans.state import active_plan
 from learners.record import timeline as feed
 from learners.record.failures import (
     RESOLVED_CHOICES,
@@ -32,8 +33,7 @@ from learners.record.failures import (
 from learners.record.forms import CaptureForm, FailureForm, ResolveForm
 from learners.record.models import Category, Failure
 from learners.record.summary import capture_form_for
-from learners.submissions import key_from
-from learners.updates import next_url, respond
+from learners.web.answers import next_url, respond
 
 FAILURES_PER_PAGE = 50
 LESSONS_PER_PAGE = 100

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from learners.submissions import FIELD, new_key
+from learners.lib.submissions import FIELD, new_key
 
 register = template.Library()
 

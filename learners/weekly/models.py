@@ -22,8 +22,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from learners.lib.ownership import owned
 from learners.models import Plan, PlanStatus
-from learners.ownership import owned
 from learners.record.models import Failure
 from learners.weekly.schedule import Slot, rescheduled
 

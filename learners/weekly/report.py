@@ -23,12 +23,12 @@ from config.site import absolute_url
 from curriculum.models import Checkpoint, Module
 from learners.experiments.compare import format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
-from learners.hours import hours_in, minutes_by_day
+from learners.lib.weeks import WEEK, local_date, week_bounds, week_start
 from learners.models import CheckpointTick, Plan, Status, User
-from learners.pace import Forecast, day_text
-from learners.plan_state import ModuleState, PlanState, forecast_for, load_plan_state
+from learners.plans.hours import hours_in, minutes_by_day
+from learners.plans.pace import Forecast, day_text
+from learners.plans.state import ModuleState, PlanState, forecast_for, load_plan_state
 from learners.record.models import Failure
-from learners.weeks import WEEK, local_date, week_bounds, week_start
 
 CHART_WEEKS = 8
 CHART_HEIGHT = 80  # px: the tallest bar in the email's chart

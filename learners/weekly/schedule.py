@@ -10,7 +10,7 @@ with the offset from before the switch (fold=0), which lands an hour later on th
 email comes at 03:30 that day, once. An hour that happens twice (autumn) is the first of the two.
 
 The email sent at a slot reports on the last full week (Monday to Sunday) before the slot's
-local date: `learners.weeks.previous_week`. So a Monday 08:00 email covers the week that ended
+local date: `learners.lib.weeks.previous_week`. So a Monday 08:00 email covers the week that ended
 eight hours earlier, and a Sunday email covers the week before the one ending that day.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from learners.weeks import WEEK, local_date, previous_week, week_start
+from learners.lib.weeks import WEEK, local_date, previous_week, week_start
 
 
 @dataclass(frozen=True)

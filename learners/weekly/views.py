@@ -20,11 +20,11 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from learners.lib.weeks import local_date, previous_week
 from learners.models import User
 from learners.weekly.report import WeeklyReport, build_report
 from learners.weekly.sender import render_weekly
 from learners.weekly.tokens import learner_id_for
-from learners.weeks import local_date, previous_week
 
 # The email's own document: styles inline (mail clients need them), nothing else at all. No
 # script, no network request (images, fonts, forms), framed only by our own preview page, and

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from learners.dashboard import views
+
+urlpatterns = [
+    path("", views.home, name="dashboard"),
+]

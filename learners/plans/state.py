@@ -1,0 +1,254 @@
+"""A plan with everything needed to show it: modules in order, their progress and checkpoints.
+
+`load_plan_state` reads it in a fixed number of queries, however long the plan or the
+learner's history; the dashboard, the plan page and the weekly email all start from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import Prefetch
+
+from curriculum.models import Checkpoint, Module
+from learners.lib.weeks import local_date
+from learners.models import CheckpointTick, ModuleProgress, Plan, PlanItem, Status, User
+from learners.plans.hours import logged_hours
+from learners.plans.pace import Forecast, PlanProgress, forecast
+
+FINISHED = {Status.DONE, Status.SKIPPED}
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    item: PlanItem | None = None
+    progress: ModuleProgress | None = None
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    ticked_ids: set[int] = field(default_factory=set)
+
+    @property
+    def status(self) -> str:
+        return self.progress.status if self.progress else Status.NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def confidence(self) -> int | None:
+        return self.progress.confidence if self.progress else None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def ticked_count(self) -> int:
+        return sum(1 for checkpoint in self.checkpoints if checkpoint.id in self.ticked_ids)
+
+    @property
+    def checkpoint_count(self) -> int:
+        return len(self.checkpoints)
+
+    @property
+    def checkpoints_done(self) -> int:
+        """A module marked done has all its checkpoints done, ticked or not."""
+        return self.checkpoint_count if self.status == Status.DONE else self.ticked_count
+
+    @property
+    def percent(self) -> int:
+        """Done is 100% whatever the ticks; otherwise the share of checkpoints ticked."""
+        if self.status == Status.DONE:
+            return 100
+        if not self.checkpoints:
+            return 0
+        return round(100 * self.ticked_count / self.checkpoint_count)
+
+    @property
+    def next_checkpoint(self) -> Checkpoint | None:
+        return next((c for c in self.checkpoints if c.id not in self.ticked_ids), None)
+
+    @property
+    def hours(self) -> Decimal:
+        return self.module.hours or Decimal(0)
+
+    @property
+    def earned_hours(self) -> Decimal:
+        """Estimated hours done: all of a done module, a ticked share of one in progress."""
+        if self.status == Status.DONE:
+            return self.hours
+        if self.status == Status.SKIPPED or not self.checkpoints:
+            return Decimal(0)
+        return self.hours * self.ticked_count / self.checkpoint_count
+
+    def with_checkpoints(self):
+        return [(checkpoint, checkpoint.id in self.ticked_ids) for checkpoint in self.checkpoints]
+
+
+@dataclass
+class PlanState:
+    plan: Plan
+    modules: list[ModuleState]
+    prerequisites: dict[int, set[int]]  # module id → ids of its prerequisites
+
+    @cached_property
+    def counted(self) -> list[ModuleState]:
+        """Skipped modules leave the plan's totals: the learner decided they don't need them."""
+        return [state for state in self.modules if state.status != Status.SKIPPED]
+
+    @property
+    def modules_done(self) -> int:
+        return sum(1 for state in self.counted if state.status == Status.DONE)
+
+    @property
+    def modules_total(self) -> int:
+        return len(self.counted)
+
+    @property
+    def checkpoints_done(self) -> int:
+        return sum(state.checkpoints_done for state in self.counted)
+
+    @property
+    def checkpoints_total(self) -> int:
+        return sum(state.checkpoint_count for state in self.counted)
+
+    @property
+    def percent_modules(self) -> int:
+        return round(100 * self.modules_done / self.modules_total) if self.modules_total else 0
+
+    @property
+    def percent_checkpoints(self) -> int:
+        if not self.checkpoints_total:
+            return 0
+        return round(100 * self.checkpoints_done / self.checkpoints_total)
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum((state.hours for state in self.counted), Decimal(0))
+
+    @property
+    def earned_hours(self) -> Decimal:
+        return sum((state.earned_hours for state in self.counted), Decimal(0))
+
+    def earned_before(self, start: date, tz: tzinfo) -> Decimal:
+        """Hours of modules done before `start` (a day of the learner's calendar, in `tz`):
+        they shorten the plan, not the pace."""
+        return sum(
+            (
+                state.hours
+                for state in self.counted
+                if state.status == Status.DONE
+                and state.progress.finished_at
+                and local_date(state.progress.finished_at, tz) < start
+            ),
+            Decimal(0),
+        )
+
+    def finished_on(self, tz: tzinfo) -> date | None:
+        """The day (in `tz`) the last counted module was finished, when every one of them is
+        finished with a known date; None otherwise (the forecast then reads today)."""
+        days = [
+            local_date(state.progress.finished_at, tz)
+            for state in self.counted
+            if state.is_finished and state.progress.finished_at
+        ]
+        if not days or len(days) < len(self.counted):
+            return None
+        return max(days)
+
+    @cached_property
+    def next_up(self) -> ModuleState | None:
+        """The first unfinished module whose prerequisites in this plan are all finished.
+
+        Prerequisites outside the plan count as known: leaving them out was the learner's choice.
+        """
+        finished = {state.module.id for state in self.modules if state.is_finished}
+        in_plan = {state.module.id for state in self.modules}
+        for state in self.modules:
+            if state.is_finished:
+                continue
+            needed = self.prerequisites.get(state.module.id, set()) & in_plan
+            if needed <= finished:
+                return state
+        return None
+
+    @property
+    def in_progress(self) -> list[ModuleState]:
+        return [state for state in self.modules if state.status == Status.IN_PROGRESS]
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.modules) and all(state.is_finished for state in self.modules)
+
+
+def active_plan(learner: User) -> Plan | None:
+    return Plan.objects.for_learner(learner).active().select_related("module_list").first()
+
+
+def load_plan_state(plan: Plan) -> PlanState:
+    """Five queries: items with modules, progress, checkpoints, ticks, prerequisites."""
+    items = list(
+        PlanItem.objects.filter(plan=plan)
+        .select_related("module")
+        .prefetch_related(
+            Prefetch(
+                "module__checkpoints",
+                queryset=Checkpoint.objects.active(),
+                to_attr="active_checkpoints",
+            )
+        )
+        .order_by("position", "id")
+    )
+    module_ids = [item.module_id for item in items]
+    progress = {
+        row.module_id: row
+        for row in ModuleProgress.objects.filter(
+            learner_id=plan.learner_id, module_id__in=module_ids
+        )
+    }
+    checkpoint_ids = [c.id for item in items for c in item.module.active_checkpoints]
+    ticked = set(
+        CheckpointTick.objects.filter(
+            learner_id=plan.learner_id, checkpoint_id__in=checkpoint_ids
+        ).values_list("checkpoint_id", flat=True)
+    )
+    prerequisites: dict[int, set[int]] = {}
+    edges = Module.prerequisites.through.objects.filter(from_module_id__in=module_ids)
+    for source, target in edges.values_list("from_module_id", "to_module_id"):
+        prerequisites.setdefault(source, set()).add(target)
+    modules = [
+        ModuleState(
+            module=item.module,
+            item=item,
+            progress=progress.get(item.module_id),
+            checkpoints=item.module.active_checkpoints,
+            ticked_ids={c.id for c in item.module.active_checkpoints if c.id in ticked},
+        )
+        for item in items
+    ]
+    return PlanState(plan=plan, modules=modules, prerequisites=prerequisites)
+
+
+def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
+    """The pace forecast of a loaded plan (one more query: the hours logged since its start).
+
+    The dashboard and the weekly email both show it; this is where its inputs are gathered.
+    """
+    plan = state.plan
+    return forecast(
+        PlanProgress(
+            start=plan.start_date,
+            target_end=plan.target_end,
+            today=today,
+            total_hours=float(state.total_hours),
+            earned_hours=float(state.earned_hours),
+            earned_before_start=float(state.earned_before(plan.start_date, learner.tz)),
+            logged_hours=float(logged_hours(learner, plan.start_date)),
+            weekly_target=float(plan.weekly_hours),
+            finished_on=state.finished_on(learner.tz),
+        )
+    )

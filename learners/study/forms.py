@@ -1,0 +1,91 @@
+"""Forms for studying a module: sessions, notes, status, confidence, ticks, the timer.
+
+Every field is bounded; every error says what to fix.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from learners.models import Note, Status, StudySession, active_plan_modules
+from learners.web.forms import DateInput, PlainLabels, check_day
+
+
+class SessionForm(PlainLabels, forms.ModelForm):
+    class Meta:
+        model = StudySession
+        fields = ["date", "minutes", "module", "description"]
+        widgets = {
+            "date": DateInput,
+            "description": forms.TextInput(
+                attrs={"placeholder": "e.g. Debugged the attention mask"}
+            ),
+        }
+        labels = {"minutes": "Minutes", "description": "What I did"}
+
+    def __init__(self, *args, today: date, module_queryset, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["module"].queryset = module_queryset
+        self.fields["module"].required = False
+        self.fields["module"].empty_label = "— no particular module —"
+        self.fields["minutes"].widget.attrs.update({"min": 1, "max": 1440, "inputmode": "numeric"})
+
+    def clean_date(self) -> date:
+        return check_day(self.cleaned_data["date"], self.today)
+
+
+class NoteForm(PlainLabels, forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["body"]
+        labels = {"body": "Note"}
+        widgets = {
+            "body": forms.Textarea(
+                attrs={
+                    "rows": 5,
+                    "placeholder": "What did you learn, what confused you? Markdown and $math$ work.",
+                }
+            )
+        }
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise ValidationError("Write something first.")
+        return body
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class ConfidenceForm(forms.Form):
+    confidence = forms.TypedChoiceField(
+        choices=[(value, str(value)) for value in range(1, 6)], coerce=int
+    )
+
+
+class TickForm(forms.Form):
+    # Present = ticked. The desired state, not a toggle: a double click ticks once.
+    ticked = forms.BooleanField(required=False)
+
+
+class TimerForm(forms.Form):
+    module = forms.IntegerField(required=False)
+
+
+def session_form_for(learner, today: date | None = None, data=None) -> SessionForm:
+    """The quick-log form; its module choices are the active plan's modules, in plan order."""
+    today = today or learner.local_today()
+    modules = active_plan_modules(learner).order_by("plan_items__position")
+    return SessionForm(
+        data,
+        today=today,
+        module_queryset=modules,
+        initial={"date": today, "minutes": 60},
+        prefix="session",
+    )

@@ -1,0 +1,161 @@
+"""Study time: the quick-log form, the list of sessions, and the start/stop timer."""
+
+from __future__ import annotations
+
+import math
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from curriculum.models import Module, slug_param
+from learners.lib.submissions import key_from, save_once
+from learners.models import StudySession, Timer, active_plan_modules
+from learners.study.forms import SessionForm, TimerForm, session_form_for
+from learners.web.answers import respond
+
+SESSIONS_PER_PAGE = 50
+MAX_TIMER_MINUTES = 24 * 60
+
+
+def _get_session_for_user(request: HttpRequest, pk: int) -> StudySession:
+    return get_object_or_404(
+        StudySession.objects.select_related("module"), pk=pk, learner=request.user
+    )
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    """GET: every session, newest first, paged. POST: the quick-log form."""
+    if request.method == "POST":
+        return session_create(request)
+    sessions = StudySession.objects.filter(learner=request.user).select_related("module")
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "study/session_list.html",
+        {"page": page, "session_form": session_form_for(request.user)},
+    )
+
+
+def session_create(request: HttpRequest) -> HttpResponse:
+    form = session_form_for(request.user, data=request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return respond(
+                request,
+                fallback="/",
+                main="study/_quick_log.html",
+                context={"session_form": form},
+                status=422,
+            )
+        return render(
+            request, "study/session_list.html", {"session_form": form, "page": None}, status=422
+        )
+    session = form.save(commit=False)
+    session.learner = request.user
+    session, _ = save_once(session, key_from(request))
+    if not request.htmx:
+        messages.success(request, f"Logged {session.minutes} minutes.")
+    return respond(
+        request,
+        fallback="/",
+        main="study/_quick_log.html",
+        context={"session_form": session_form_for(request.user), "logged": session},
+        module=session.module,
+    )
+
+
+@login_required
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk)
+    form = SessionForm(
+        request.POST or None,
+        instance=session,
+        today=request.user.local_today(),
+        module_queryset=_session_modules(request.user, session),
+        prefix="session",
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Session updated.")
+        return redirect("session_list")
+    return render(
+        request,
+        "study/session_edit.html",
+        {"form": form, "session": session},
+        status=422 if form.errors else 200,
+    )
+
+
+def _session_modules(learner, session: StudySession):
+    """The plan's modules, plus the session's own module if it has since left the plan."""
+    modules = active_plan_modules(learner)
+    if session.module_id:
+        modules = modules | Module.objects.filter(pk=session.module_id)
+    return modules.distinct().order_by("title")
+
+
+@login_required
+@require_POST
+def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk)
+    session.delete()
+    messages.success(request, "Session deleted.")
+    return redirect("session_list")
+
+
+@login_required
+@require_POST
+def timer_start(request: HttpRequest) -> HttpResponse:
+    form = TimerForm(request.POST)
+    module = None
+    if form.is_valid() and form.cleaned_data["module"]:
+        module = Module.objects.active().filter(pk=form.cleaned_data["module"]).first()
+    try:
+        with transaction.atomic():
+            Timer.objects.create(learner=request.user, module=module)
+    except IntegrityError:
+        pass  # already running: a second click or tab keeps the first start time
+    return respond(request, fallback="/", main="study/_timer.html", module=_page_module(request))
+
+
+@login_required
+@require_POST
+def timer_stop(request: HttpRequest) -> HttpResponse:
+    """Log the elapsed minutes as a session. Stopping a stopped timer logs nothing."""
+    now = timezone.now()
+    timer = Timer.objects.filter(learner=request.user).select_related("module").first()
+    logged = None
+    if timer is not None:
+        # Delete first: of two simultaneous stops only the one that deletes the row logs time.
+        deleted, _ = Timer.objects.filter(pk=timer.pk).delete()
+        minutes = math.ceil(timer.elapsed(now).total_seconds() / 60)
+        if deleted and minutes >= 1:
+            logged = StudySession.objects.create(
+                learner=request.user,
+                module=timer.module,
+                date=timezone.localtime(timer.started_at, request.user.tz).date(),
+                minutes=min(minutes, MAX_TIMER_MINUTES),
+                description="Timed session",
+            )
+            if not request.htmx:
+                messages.success(request, f"Logged {logged.minutes} minutes.")
+    return respond(
+        request,
+        fallback="/",
+        main="study/_timer.html",
+        context={"logged": logged},
+        module=_page_module(request),
+    )
+
+
+def _page_module(request: HttpRequest) -> Module | None:
+    """The module whose page the timer was used on: its panel is what the answer refreshes.
+    (The timer may run on another module; refreshing that one would put it on this page.)"""
+    return Module.objects.active().filter(slug=slug_param(request.POST.get("page_module"))).first()
