@@ -194,3 +194,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }
+
+# Django's commonest widget templates written in Python: the same HTML, without a template
+# render per <option> (learners/lib/renderer.py, tests/test_form_renderer.py).
+FORM_RENDERER = "learners.lib.renderer.FastRenderer"
