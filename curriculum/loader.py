@@ -24,6 +24,7 @@ from curriculum import frontmatter
 from curriculum.models import Checkpoint, Module, Topic
 from curriculum.problems import CurriculumError, Problem
 from curriculum.rendering import render_inline, render_markdown
+from curriculum.signals import curriculum_loaded
 
 MAX_BYTES = 1_000_000
 # Part of every content hash: bump it when rendering changes, so the next load re-renders.
@@ -100,6 +101,8 @@ def load_curriculum(paths: list[Path] | None = None, *, check: bool = False) -> 
     report = _plan(parsed, existing, in_scope)
     if not check:
         _write(parsed, existing, report)
+        if report.created or report.updated or report.retired:
+            curriculum_loaded.send(sender=load_curriculum)
     return report
 
 

@@ -11,6 +11,7 @@ import re
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
@@ -88,6 +89,14 @@ class Module(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("module_detail", args=[self.slug])
+
+    @cached_property
+    def active_checkpoints(self) -> list[Checkpoint]:
+        """Checkpoints in order, without the retired: prefetched by for_page(), else one query."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "checkpoints" in cache:  # for_page() prefetched exactly these
+            return list(self.checkpoints.all())
+        return list(self.checkpoints.active())
 
     @property
     def is_retired(self) -> bool:

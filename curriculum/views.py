@@ -84,8 +84,12 @@ def list_totals(items: list[ModuleListItem]) -> dict:
 
 
 def module_for_page(slug: str) -> Module:
-    """The module page's module, or a 404 that suggests similar slugs or says it was retired."""
-    module = Module.objects.for_page().filter(slug=slug).first()
+    """The module page's module, or a 404 that suggests similar slugs or says it was retired.
+
+    Its topics, prerequisites and checkpoints are read when the page shows them (one query
+    each), so a page whose sections are cached reads only the module.
+    """
+    module = Module.objects.filter(slug=slug).first()
     if module is None:
         raise NotFound(f"There is no module called “{slug}”.", suggestions=similar_modules(slug))
     if module.is_retired:

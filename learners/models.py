@@ -60,6 +60,10 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+# Account fields no cached page shows: saving only these leaves the pages as they are.
+QUIET_FIELDS = {"last_login", "password"}
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=80, blank=True)
@@ -80,6 +84,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Moves with every write that can change what the learner's pages show: the key of their
+    # cached page sections (learners/web/pagecache.py). Server state, never exported.
+    record_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -101,6 +108,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        """Saving the account moves `record_version` in the same UPDATE (the pages show the
+        name, the time zone, the targets), unless only the login time or password changed."""
+        fields = kwargs.get("update_fields")
+        if not self._state.adding and (fields is None or not set(fields) <= QUIET_FIELDS):
+            self.record_version = models.F("record_version") + 1
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "record_version"}
+        super().save(*args, **kwargs)
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]

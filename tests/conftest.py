@@ -23,6 +23,10 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.CURRICULUM_DIR = REPO / "curriculum" / "content"
+    # Rolled-back tests reuse ids and versions: no test may see another's cached sections.
+    from django.core.cache import caches
+
+    caches["pages"].clear()
 
 
 # --- the browser ----------------------------------------------------------------------------

@@ -146,13 +146,21 @@ def test_capturing_on_the_dashboard_answers_a_fresh_form_and_the_updated_section
 
 
 def test_an_out_of_band_answer_never_replaces_a_half_written_capture(client, alice, modules):
+    # A failure resolved elsewhere moves the dashboard's section, never the capture form.
+    item = failure(alice, modules[0])
+    text = client.post(
+        f"/failures/{item.pk}/resolve/", {"resolved": "on", "page": "dashboard"}, headers=HTMX
+    ).text
+    assert 'id="record-recent"' in text
+    assert 'id="record-capture"' not in text
+    # A tick can't change the failure log: the section isn't sent at all.
     checkpoint = modules[0].checkpoints.first()
     text = client.post(
         f"/modules/{modules[0].slug}/checkpoints/{checkpoint.key}/",
         {"ticked": "on", "page": "dashboard"},
         headers=HTMX,
     ).text
-    assert 'id="record-recent"' in text
+    assert 'id="record-recent"' not in text
     assert 'id="record-capture"' not in text
 
 

@@ -1,7 +1,8 @@
 """Everything the dashboard shows, read in a fixed number of queries.
 
 The htmx write views reuse it to send back the fragments an action changed (header counts,
-hours bar, charts), so the page and its fragments always agree.
+hours bar, charts), so the page and its fragments always agree; each part is read only when a
+fragment uses it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils.safestring import SafeString
 
@@ -18,7 +20,13 @@ from learners.lib.weeks import recent_week_starts, week_start
 from learners.models import Plan, StudySession, Timer, User
 from learners.plans.hours import hours_in, minutes_by_day
 from learners.plans.pace import Forecast
-from learners.plans.state import PlanState, active_plan, forecast_for, load_plan_state
+from learners.plans.state import (
+    ModuleState,
+    PlanState,
+    active_plan,
+    forecast_for,
+    load_plan_state,
+)
 from learners.record import summary as record_summary
 
 HEATMAP_WEEKS = 26
@@ -43,45 +51,66 @@ class HoursSummary:
         return max(self.target - self.this_week, Decimal(0))
 
 
-@dataclass
 class Dashboard:
-    learner: User
-    today: date
-    plan: Plan | None
-    state: PlanState | None
-    forecast: Forecast | None
-    hours: HoursSummary
-    timer: Timer | None
-    recent_sessions: list[StudySession]
-    record: object = None  # learners.record.summary.for_dashboard()
-    experiments: object = None  # learners.experiments.summary.for_dashboard()
+    """What the dashboard shows, each part read when first used.
+
+    The page uses every part; an htmx write's answer uses only the fragments the write can have
+    changed (templates/dashboard/_fragments.html), so only those parts are ever read.
+    """
+
+    def __init__(self, learner: User, today: date | None = None, module=None) -> None:
+        self.learner = learner
+        self.today = today or learner.local_today()
+        self.module = module  # the module a write was about, if any: its row is `row`
+
+    @cached_property
+    def plan(self) -> Plan | None:
+        return active_plan(self.learner)
+
+    @cached_property
+    def state(self) -> PlanState | None:
+        return load_plan_state(self.plan) if self.plan else None
+
+    @cached_property
+    def row(self) -> ModuleState | None:
+        """The plan row of `module` (None when it isn't in the plan)."""
+        if self.state is None or self.module is None:
+            return None
+        return next((s for s in self.state.modules if s.module.id == self.module.id), None)
+
+    @cached_property
+    def forecast(self) -> Forecast | None:
+        return forecast_for(self.learner, self.state, self.today) if self.state else None
+
+    @cached_property
+    def hours(self) -> HoursSummary:
+        target = self.plan.weekly_hours if self.plan else self.learner.weekly_hours_target
+        return hours_summary(self.learner, self.today, target)
+
+    @cached_property
+    def timer(self) -> Timer | None:
+        return Timer.objects.filter(learner=self.learner).select_related("module").first()
+
+    @cached_property
+    def recent_sessions(self) -> list[StudySession]:
+        sessions = StudySession.objects.filter(learner=self.learner).select_related("module")
+        return list(sessions[:RECENT_SESSIONS])
+
+    @cached_property
+    def record(self):
+        return record_summary.for_dashboard(self.learner, self.plan, self.today)
+
+    @cached_property
+    def experiments(self):
+        return experiments_summary.for_dashboard(self.learner, self.plan, self.today)
 
     @property
     def week_number(self) -> int:
         return self.plan.week_number(self.today) if self.plan else 0
 
 
-def build_dashboard(learner: User, today: date | None = None) -> Dashboard:
-    today = today or learner.local_today()
-    plan = active_plan(learner)
-    state = load_plan_state(plan) if plan else None
-    target = plan.weekly_hours if plan else learner.weekly_hours_target
-    hours = hours_summary(learner, today, target)
-    pace = forecast_for(learner, state, today) if state else None
-    return Dashboard(
-        learner=learner,
-        today=today,
-        plan=plan,
-        state=state,
-        forecast=pace,
-        hours=hours,
-        timer=Timer.objects.filter(learner=learner).select_related("module").first(),
-        recent_sessions=list(
-            StudySession.objects.filter(learner=learner).select_related("module")[:RECENT_SESSIONS]
-        ),
-        record=record_summary.for_dashboard(learner, plan, today),
-        experiments=experiments_summary.for_dashboard(learner, plan, today),
-    )
+def build_dashboard(learner: User, today: date | None = None, module=None) -> Dashboard:
+    return Dashboard(learner, today, module)
 
 
 def hours_summary(learner: User, today: date, target: Decimal) -> HoursSummary:

@@ -271,24 +271,20 @@ def activity_heatmap(
                 label,
             )
         )
-    for day in days:
-        offset = (day - first).days
+    # 182 cells: plain f-strings, not format_html (a third of the dashboard's chart time). Every
+    # piece is made here from numbers and dates — nothing a learner typed — so nothing needs
+    # escaping. "Tue 3 Mar 2026" by strftime, not dateformat: the site is English.
+    cells = []
+    for offset, day in enumerate(days):
         column, row = divmod(offset, 7)
         level = heat_level(minutes[day])
-        parts.append(
-            format_html(
-                '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="2">'
-                "<title>{}: {}</title></rect>",
-                f"heat-{level} today" if day == today else f"heat-{level}",
-                coord(GRID_LEFT + column * PITCH),
-                coord(GRID_TOP + row * PITCH),
-                CELL,
-                CELL,
-                # "Tue 3 Mar 2026"; strftime, not dateformat: 182 cells, and the site is English.
-                f"{day:%a} {day.day} {day:%b %Y}",
-                _minutes_words(minutes[day]),
-            )
+        cells.append(
+            f'<rect class="heat-{level}{" today" if day == today else ""}" '
+            f'x="{coord(GRID_LEFT + column * PITCH)}" y="{coord(GRID_TOP + row * PITCH)}" '
+            f'width="{CELL}" height="{CELL}" rx="2">'
+            f"<title>{day:%a} {day.day} {day:%b %Y}: {_minutes_words(minutes[day])}</title></rect>"
         )
+    parts.append(SafeString("".join(cells)))
     parts.append(_legend(width, legend_y))
 
     svg = format_html(

@@ -1,4 +1,8 @@
-"""What the dashboard's out-of-band fragments need after a write (see learners/web/answers.py)."""
+"""What the dashboard's out-of-band fragments need after a write (see learners/web/answers.py).
+
+The board is lazy: templates/dashboard/_fragments.html touches only the parts the write
+changed, so only those are read.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,11 @@ from django.http import HttpRequest
 
 from curriculum.models import Module
 from learners.dashboard.board import build_dashboard
-from learners.study.forms import session_form_for
 
 
 def build(request: HttpRequest, module: Module | None, context: dict) -> dict:
-    board = build_dashboard(request.user)
-    extra = {"board": board, "timer": board.timer}
-    if "session_form" not in context:  # a quick log sent back with its errors keeps them
-        extra["session_form"] = session_form_for(request.user, board.today)
+    board = build_dashboard(request.user, module=module)
+    extra = {"board": board}
+    if "timer" not in context and "timer" in context["changed"]:
+        extra["timer"] = board.timer
     return extra

@@ -22,6 +22,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from learners.experiments.models import ApiToken
+from learners.web.pagecache import touch
 
 TOKEN_PREFIX = "trj_"  # noqa: S105 — a public marker, not a secret
 TOKEN_BYTES = 32
@@ -61,6 +62,7 @@ def revoke(token: ApiToken) -> bool:
     done = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     if done:
         token.revoked_at = now
+        touch(token.learner_id)
     return bool(done)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from curriculum.models import Module, ModuleList
 from learners.models import ModuleProgress, Plan, PlanItem, PlanStatus, User
+from learners.web.pagecache import touch
 
 
 class PlanError(Exception):
@@ -90,6 +91,7 @@ def remove_item(plan: Plan, item: PlanItem) -> None:
         deleted, _ = PlanItem.objects.filter(pk=item.pk, plan=plan).delete()
         if deleted:
             plan.items.filter(position__gt=item.position).update(position=F("position") - 1)
+            touch(plan.learner_id)
 
 
 def move_item(plan: Plan, item: PlanItem, direction: str) -> None:
@@ -110,6 +112,7 @@ def move_item(plan: Plan, item: PlanItem, direction: str) -> None:
         for position, each in enumerate(items):
             each.position = position
         PlanItem.objects.bulk_update(items, ["position"])
+        touch(plan.learner_id)
 
 
 def end_plan(plan: Plan, outcome: str) -> None:
@@ -119,6 +122,7 @@ def end_plan(plan: Plan, outcome: str) -> None:
     Plan.objects.filter(pk=plan.pk, status=PlanStatus.ACTIVE).update(
         status=outcome, ended_at=timezone.now()
     )
+    touch(plan.learner_id)
 
 
 def _lock_order(plan: Plan) -> None:

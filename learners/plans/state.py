@@ -11,8 +11,6 @@ from datetime import date, tzinfo
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Prefetch
-
 from curriculum.models import Checkpoint, Module
 from learners.lib.weeks import local_date
 from learners.models import CheckpointTick, ModuleProgress, Plan, PlanItem, Status, User
@@ -190,47 +188,47 @@ def active_plan(learner: User) -> Plan | None:
 
 
 def load_plan_state(plan: Plan) -> PlanState:
-    """Five queries: items with modules, progress, checkpoints, ticks, prerequisites."""
+    """Five queries: items with modules, checkpoints, progress, ticks, prerequisites."""
     items = list(
         PlanItem.objects.filter(plan=plan)
+        # The module's text is the heaviest column and nothing here shows it.
         .select_related("module")
-        .prefetch_related(
-            Prefetch(
-                "module__checkpoints",
-                queryset=Checkpoint.objects.active(),
-                to_attr="active_checkpoints",
-            )
-        )
+        .defer("module__body_html")
         .order_by("position", "id")
     )
-    module_ids = [item.module_id for item in items]
+    modules = {item.module_id: item.module for item in items}
+    checkpoints: dict[int, list[Checkpoint]] = {module_id: [] for module_id in modules}
+    for checkpoint in (
+        Checkpoint.objects.active()
+        .filter(module_id__in=modules)
+        .only("id", "module_id", "key", "text", "html", "position")
+    ):
+        checkpoint.module = modules[checkpoint.module_id]  # no query to name its module
+        checkpoints[checkpoint.module_id].append(checkpoint)
     progress = {
         row.module_id: row
-        for row in ModuleProgress.objects.filter(
-            learner_id=plan.learner_id, module_id__in=module_ids
-        )
+        for row in ModuleProgress.objects.filter(learner_id=plan.learner_id, module_id__in=modules)
     }
-    checkpoint_ids = [c.id for item in items for c in item.module.active_checkpoints]
     ticked = set(
         CheckpointTick.objects.filter(
-            learner_id=plan.learner_id, checkpoint_id__in=checkpoint_ids
+            learner_id=plan.learner_id, checkpoint__module_id__in=modules, checkpoint__retired=False
         ).values_list("checkpoint_id", flat=True)
     )
     prerequisites: dict[int, set[int]] = {}
-    edges = Module.prerequisites.through.objects.filter(from_module_id__in=module_ids)
+    edges = Module.prerequisites.through.objects.filter(from_module_id__in=modules)
     for source, target in edges.values_list("from_module_id", "to_module_id"):
         prerequisites.setdefault(source, set()).add(target)
-    modules = [
+    states = [
         ModuleState(
             module=item.module,
             item=item,
             progress=progress.get(item.module_id),
-            checkpoints=item.module.active_checkpoints,
-            ticked_ids={c.id for c in item.module.active_checkpoints if c.id in ticked},
+            checkpoints=checkpoints[item.module_id],
+            ticked_ids={c.id for c in checkpoints[item.module_id] if c.id in ticked},
         )
         for item in items
     ]
-    return PlanState(plan=plan, modules=modules, prerequisites=prerequisites)
+    return PlanState(plan=plan, modules=states, prerequisites=prerequisites)
 
 
 def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:

@@ -57,6 +57,7 @@ ACCOUNT_EXCLUDED = {
     "is_active",
     "groups",
     "user_permissions",
+    "record_version",  # the key of this site's page cache
 }
 # ... and those exported for the record but not imported (the importing account keeps its own).
 ACCOUNT_INFO_ONLY = {"email", "date_joined"}

@@ -36,6 +36,7 @@ from learners.record.export import (
     rows_of,
     user_model,
 )
+from learners.web.pagecache import touch
 
 # 25 MB: a few years of notes, sessions and runs with their metric curves take a few MB; the
 # whole file is parsed in memory, so the limit also bounds what one request can cost.
@@ -150,7 +151,9 @@ def import_document(learner, document: dict) -> ImportResult:
             # Lock the account: two imports at once (two tabs) must not both find it empty.
             user_model()._default_manager.select_for_update().filter(pk=learner.pk).first()
             _refuse_unless_empty(learner)
-            return _Importer(learner, document).run()
+            result = _Importer(learner, document).run()
+            touch(learner.pk)  # rows made in bulk send no signal: the pages move here
+            return result
     except IntegrityError as error:
         raise ImportRefused(
             "That export contradicts itself (two rows where only one may be, or a value out "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from curriculum.models import Module
 from learners.models import Plan, User
@@ -16,7 +17,8 @@ from learners.record.failures import capture_choices
 from learners.record.forms import CaptureForm
 from learners.record.models import Failure
 
-# recent failures, latest lessons, the totals (one aggregate), the capture form's modules
+# recent failures, latest lessons, the totals (one aggregate), the capture form's modules (read
+# when the form is shown, so an out-of-band answer costs one fewer)
 DASHBOARD_QUERIES = 4
 # this module's failures
 MODULE_QUERIES = 1
@@ -28,6 +30,7 @@ MODULE_FAILURES = 10
 
 @dataclass
 class DashboardRecord:
+    learner: User
     plan: Plan
     recent: list[Failure]
     lessons: list[Failure]
@@ -35,7 +38,12 @@ class DashboardRecord:
     open: int
     lessons_total: int
     lessons_this_plan: int
-    capture: CaptureForm
+
+    @cached_property
+    def capture(self) -> CaptureForm:
+        """The quick capture, read only when shown: out-of-band answers leave it be."""
+        choices = capture_choices(self.learner, self.plan)
+        return capture_form_for(choices.modules, default=choices.default)
 
 
 @dataclass
@@ -52,8 +60,8 @@ def for_dashboard(learner: User, plan: Plan | None, today: date) -> DashboardRec
         return None  # the dashboard without a plan shows how to start one, not this section
     mine = Failure.objects.for_learner(learner).select_related("module")
     totals = Failure.objects.for_learner(learner).totals(plan)
-    choices = capture_choices(learner, plan)
     return DashboardRecord(
+        learner=learner,
         plan=plan,
         recent=list(mine[:RECENT_FAILURES]),
         lessons=list(mine.with_lessons()[:RECENT_LESSONS]),
@@ -61,7 +69,6 @@ def for_dashboard(learner: User, plan: Plan | None, today: date) -> DashboardRec
         open=totals["open"],
         lessons_total=totals["lessons"],
         lessons_this_plan=totals["lessons_this_plan"],
-        capture=capture_form_for(choices.modules, default=choices.default),
     )
 
 

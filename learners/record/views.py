@@ -33,7 +33,7 @@ from learners.record.failures import (
 from learners.record.forms import CaptureForm, FailureForm, ResolveForm
 from learners.record.models import Category, Failure
 from learners.record.summary import capture_form_for
-from learners.web.answers import next_url, respond
+from learners.web.answers import Change, next_url, respond
 
 FAILURES_PER_PAGE = 50
 LESSONS_PER_PAGE = 100
@@ -177,7 +177,12 @@ def failure_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if not request.htmx:
         messages.success(request, "Marked resolved." if resolved else "Reopened.")
-    return respond(request, fallback=failure.get_absolute_url(), module=failure.module)
+    return respond(
+        request,
+        fallback=failure.get_absolute_url(),
+        module=failure.module,
+        changed={Change.RECORD},
+    )
 
 
 # --- the quick capture ------------------------------------------------------------------------
@@ -226,6 +231,7 @@ def failure_capture(request: HttpRequest) -> HttpResponse:
         main="record/_capture.html",
         context={"capture": fresh, "saved": failure},
         module=module,
+        changed={Change.RECORD},
     )
 
 

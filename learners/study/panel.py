@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Count, Sum
 
@@ -28,72 +28,104 @@ SESSIONS_SHOWN = 10
 RATINGS_SHOWN = 20
 
 
-@dataclass
 class ModulePanel:
-    module: Module
-    state: ModuleState
-    in_plan: PlanItem | None
-    active_plan: Plan | None
+    """The learner's side of one module page, each part read when first used.
 
-    notes: list[Note]
-    more_notes: bool
-    sessions: list[StudySession]
-    session_minutes: int
-    session_count: int
-    ratings: list[ConfidenceRating]  # oldest first
-    timer: Timer | None
-    record: object = None  # learners.record.summary.for_module()
-    experiments: object = None  # learners.experiments.summary.for_module()
+    The page uses every part — nine queries: progress, ticks, active plan, its item, notes,
+    sessions, their total, ratings, the running timer, then the record's and experiments'
+    sections. An htmx write's answer uses only the fragments it can have changed
+    (templates/study/_fragments.html), so a tick reads progress and ticks, a note the notes.
+
+    The module's checkpoints are read once (`Module.active_checkpoints`).
+    """
 
     status_choices = Status.choices
 
+    def __init__(self, learner: User, module: Module) -> None:
+        self.learner = learner
+        self.module = module
+
+    @cached_property
+    def state(self) -> ModuleState:
+        checkpoints = self.module.active_checkpoints
+        progress = ModuleProgress.objects.filter(learner=self.learner, module=self.module).first()
+        ticked = set(
+            CheckpointTick.objects.filter(
+                learner=self.learner, checkpoint__module=self.module
+            ).values_list("checkpoint_id", flat=True)
+        )
+        return ModuleState(
+            module=self.module,
+            progress=progress,
+            checkpoints=checkpoints,
+            ticked_ids={c.id for c in checkpoints if c.id in ticked},
+        )
+
+    @cached_property
+    def active_plan(self) -> Plan | None:
+        return Plan.objects.for_learner(self.learner).active().first()
+
+    @cached_property
+    def in_plan(self) -> PlanItem | None:
+        if self.active_plan is None:
+            return None
+        return PlanItem.objects.filter(plan=self.active_plan, module=self.module).first()
+
+    @cached_property
+    def _notes(self) -> list[Note]:
+        notes = Note.objects.filter(learner=self.learner, module=self.module)
+        return list(notes[: NOTES_SHOWN + 1])
+
+    @property
+    def notes(self) -> list[Note]:
+        return self._notes[:NOTES_SHOWN]
+
+    @property
+    def more_notes(self) -> bool:
+        return len(self._notes) > NOTES_SHOWN
+
+    @cached_property
+    def _sessions(self):
+        return StudySession.objects.filter(learner=self.learner, module=self.module)
+
+    @cached_property
+    def sessions(self) -> list[StudySession]:
+        return list(self._sessions[:SESSIONS_SHOWN])
+
+    @cached_property
+    def _totals(self) -> dict:
+        return self._sessions.aggregate(minutes=Sum("minutes"), count=Count("id"))
+
+    @property
+    def session_minutes(self) -> int:
+        return self._totals["minutes"] or 0
+
+    @property
+    def session_count(self) -> int:
+        return self._totals["count"]
+
+    @cached_property
+    def ratings(self) -> list[ConfidenceRating]:
+        """Oldest first."""
+        ratings = ConfidenceRating.objects.filter(learner=self.learner, module=self.module)
+        return list(reversed(ratings[:RATINGS_SHOWN]))
+
+    @cached_property
+    def timer(self) -> Timer | None:
+        return Timer.objects.filter(learner=self.learner).select_related("module").first()
+
+    @cached_property
+    def record(self):
+        return record_summary.for_module(self.learner, self.module)
+
+    @cached_property
+    def experiments(self):
+        return experiments_summary.for_module(self.learner, self.module)
+
     @property
     def hours_spent(self) -> float:
-
         return round(self.session_minutes / 60, 1)
 
 
 def build_module_panel(learner: User, module: Module) -> ModulePanel:
-    """Nine queries: progress, ticks, active plan, its item, notes, sessions, their total,
-    ratings, the running timer.
-
-
-
-    `module.checkpoints` must be prefetched (Module.objects.for_page() does).
-    """
-    checkpoints = list(module.checkpoints.all())
-    progress = ModuleProgress.objects.filter(learner=learner, module=module).first()
-    ticked = set(
-        CheckpointTick.objects.filter(learner=learner, checkpoint__module=module).values_list(
-            "checkpoint_id", flat=True
-        )
-    )
-    active_plan = Plan.objects.for_learner(learner).active().first()
-    in_plan = (
-        PlanItem.objects.filter(plan=active_plan, module=module).first() if active_plan else None
-    )
-
-    notes = list(Note.objects.filter(learner=learner, module=module)[: NOTES_SHOWN + 1])
-    sessions = StudySession.objects.filter(learner=learner, module=module)
-    totals = sessions.aggregate(minutes=Sum("minutes"), count=Count("id"))
-    ratings = list(ConfidenceRating.objects.filter(learner=learner, module=module)[:RATINGS_SHOWN])
-    return ModulePanel(
-        module=module,
-        state=ModuleState(
-            module=module,
-            progress=progress,
-            checkpoints=checkpoints,
-            ticked_ids={c.id for c in checkpoints if c.id in ticked},
-        ),
-        in_plan=in_plan,
-        active_plan=active_plan,
-        notes=notes[:NOTES_SHOWN],
-        more_notes=len(notes) > NOTES_SHOWN,
-        sessions=list(sessions[:SESSIONS_SHOWN]),
-        session_minutes=totals["minutes"] or 0,
-        session_count=totals["count"],
-        ratings=list(reversed(ratings)),
-        timer=Timer.objects.filter(learner=learner).select_related("module").first(),
-        record=record_summary.for_module(learner, module),
-        experiments=experiments_summary.for_module(learner, module),
-    )
+    return ModulePanel(learner, module)

@@ -17,7 +17,7 @@ from curriculum.models import Module, slug_param
 from learners.lib.submissions import key_from, save_once
 from learners.models import StudySession, Timer, active_plan_modules
 from learners.study.forms import SessionForm, TimerForm, session_form_for
-from learners.web.answers import respond
+from learners.web.answers import Change, respond
 
 SESSIONS_PER_PAGE = 50
 MAX_TIMER_MINUTES = 24 * 60
@@ -68,6 +68,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
         main="study/_quick_log.html",
         context={"session_form": session_form_for(request.user), "logged": session},
         module=session.module,
+        changed={Change.HOURS},
     )
 
 
@@ -122,7 +123,15 @@ def timer_start(request: HttpRequest) -> HttpResponse:
             Timer.objects.create(learner=request.user, module=module)
     except IntegrityError:
         pass  # already running: a second click or tab keeps the first start time
-    return respond(request, fallback="/", main="study/_timer.html", module=_page_module(request))
+    timer = Timer.objects.filter(learner=request.user).select_related("module").first()
+    return respond(
+        request,
+        fallback="/",
+        main="study/_timer.html",
+        context={"timer": timer},
+        module=_page_module(request),
+        changed={Change.TIMER},
+    )
 
 
 @login_required
@@ -150,8 +159,9 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
         request,
         fallback="/",
         main="study/_timer.html",
-        context={"logged": logged},
+        context={"logged": logged, "timer": None},
         module=_page_module(request),
+        changed={Change.TIMER, Change.HOURS} if logged else {Change.TIMER},
     )
 
 

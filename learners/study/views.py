@@ -20,7 +20,7 @@ from learners.models import Note
 from learners.study.forms import ConfidenceForm, NoteForm, StatusForm, TickForm
 from learners.study.panel import build_module_panel
 from learners.study.progress import rate_confidence, set_status, set_tick
-from learners.web.answers import respond
+from learners.web.answers import Change, respond
 
 
 def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -55,6 +55,7 @@ def module_status(request: HttpRequest, slug: str) -> HttpResponse:
         fallback=module.get_absolute_url(),
         main="study/_status_form.html",
         module=module,
+        changed={Change.PROGRESS},
     )
 
 
@@ -74,6 +75,7 @@ def checkpoint_tick(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         main="study/_tick.html",
         context={"checkpoint": checkpoint, "ticked": form.cleaned_data.get("ticked", False)},
         module=module,
+        changed={Change.PROGRESS},
     )
 
 
@@ -86,7 +88,11 @@ def module_confidence(request: HttpRequest, slug: str) -> HttpResponse:
         return _invalid(request, module, "Confidence is a number from 1 to 5.")
     rate_confidence(request.user, module, form.cleaned_data["confidence"])
     return respond(
-        request, fallback=module.get_absolute_url(), main="study/_confidence.html", module=module
+        request,
+        fallback=module.get_absolute_url(),
+        main="study/_confidence.html",
+        module=module,
+        changed={Change.PROGRESS},
     )
 
 
@@ -117,6 +123,7 @@ def note_create(request: HttpRequest, slug: str) -> HttpResponse:
         main="study/_note_form.html",
         context={"note_form": NoteForm(), "saved": True},
         module=module,
+        changed={Change.NOTES},
     )
 
 

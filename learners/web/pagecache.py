@@ -1,0 +1,169 @@
+"""Cached page sections for a learner, keyed by the version of their record.
+
+The dashboard and the module page are mostly the learner's own record, which changes only when
+something is written. So the heavy sections of those pages are rendered once and kept under a
+key made of the learner, `User.record_version`, their local date and the page's path, and the
+version moves with every write (`touch`):
+
+- every save or delete of a row the learner owns (`learners.lib.ownership.OWNED`), wherever it
+  happens: a form, the API, a command, the admin, the shell (signals). Inside a request these are
+  gathered and moved once, after the view has returned, so after its transaction committed;
+- every write that bypasses signals (`QuerySet.update()`, bulk operations) calls `touch()`
+  itself: plan reordering and ending, imports, token revocation;
+- every save of the account (`User.save()`, in the same UPDATE) and every change to the
+  curriculum (all learners).
+
+A cached section is never stale: a reader that sees version v started reading after the write
+that made v had committed. The key changes instead of the entry being deleted, so the cache may be
+per process (the default, a local-memory cache): another process never serves an entry under an
+old version, because the version is read from the database with the user on every request.
+
+A cached section may hold forms: on the way out every CSRF token and double-submit key in it is
+made anew (`fresh`), so no two responses share a token and no two forms share a key.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+
+from learners.lib.ownership import OWNED
+from learners.lib.submissions import FIELD, new_key
+from learners.models import User
+
+CACHE = "pages"
+# Owned rows that no cached page shows: the weekly email's own bookkeeping, written once per
+# learner per week by the sender (moving every learner's version each Monday for nothing).
+NEVER_SHOWN = {"weekly.weeklyemail", "weekly.weeklyschedule"}
+TIMEOUT = 24 * 60 * 60  # the date is in the key: an entry is useless after a day anyway
+
+_CSRF = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+_SUBMISSION = re.compile(rf'(<input type="hidden" name="{FIELD}" value=")[0-9a-f]{{32}}(">)')
+
+
+def cacheable(request: HttpRequest) -> bool:
+    # After a save in this request the version is an expression until reloaded: don't guess.
+    user = request.user
+    return (
+        request.method == "GET" and user.is_authenticated and isinstance(user.record_version, int)
+    )
+
+
+def key(request: HttpRequest, name: str) -> str:
+    user = request.user
+    joined = int(user.date_joined.timestamp() * 1_000_000)  # a recreated id is another learner
+    return ":".join(
+        [
+            name,
+            str(user.pk),
+            str(joined),
+            str(user.record_version),
+            user.local_today().isoformat(),
+            "htmx" if getattr(request, "htmx", False) else "page",
+            request.get_full_path(),
+        ]
+    )
+
+
+def get(request: HttpRequest, name: str) -> str | None:
+    html = caches[CACHE].get(key(request, name))
+    return None if html is None else fresh(html, request)
+
+
+def put(request: HttpRequest, name: str, html: str) -> None:
+    caches[CACHE].set(key(request, name), html, TIMEOUT)
+
+
+def fresh(html: str, request: HttpRequest) -> str:
+    """The cached HTML with a new CSRF token in every form and a new key in every form."""
+    html = _CSRF.sub(lambda match: f"{match[1]}{get_token(request)}{match[2]}", html)
+    return _SUBMISSION.sub(lambda match: f"{match[1]}{new_key()}{match[2]}", html)
+
+
+# Inside a request: the learners whose version moves once the view has returned.
+_pending: ContextVar[set[int] | None] = ContextVar("pagecache_pending", default=None)
+
+
+class _Committed:
+    """Called when the write's transaction commits (never if it rolls back): the learner is
+    pending from then on."""
+
+    def __init__(self, pending: set[int], learner_id: int) -> None:
+        self.pending, self.learner_id = pending, learner_id
+
+    def __call__(self) -> None:
+        self.pending.add(self.learner_id)
+
+
+def touch(learner_id: int | None) -> None:
+    """Move the learner's version: their cached sections are out of date from now on.
+
+    Outside a request the move is made at once, in the writer's transaction (a rollback undoes
+    both). Inside one it waits for the write to commit, then for the view to return, so a
+    request that writes twenty rows moves the version once, and a write rolled back (an import
+    refused half-way) moves nothing.
+    """
+    if learner_id is None:
+        return
+    pending = _pending.get()
+    if pending is None:
+        _move([learner_id])
+    else:
+        transaction.on_commit(_Committed(pending, learner_id))
+
+
+def _move(learner_ids) -> None:
+    User.objects.filter(pk__in=learner_ids).update(record_version=F("record_version") + 1)
+
+
+def touch_everyone() -> None:
+    """The curriculum changed: every learner's pages name modules and checkpoints."""
+    User.objects.update(record_version=F("record_version") + 1)
+
+
+class RecordVersionMiddleware:
+    """Moves the version of every learner whose rows a request saved or deleted, once, after the
+    view has returned (and its transaction committed)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        pending: set[int] = set()
+        token = _pending.set(pending)
+        try:
+            response = self.get_response(request)
+        finally:
+            _pending.reset(token)
+        # A test runs inside a transaction that never commits; its callbacks wait in this
+        # (long-stable) queue, and those of rolled-back savepoints have left it already.
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _Committed) and callback.pending is pending:
+                pending.add(callback.learner_id)
+        if pending:
+            _move(pending)
+        return response
+
+
+def learner_of(row) -> int | None:
+    """The id of the learner who owns `row`: its own `learner_id`, or its owned parent's."""
+    if getattr(row, "learner_id", None) is not None:
+        return row.learner_id
+    for field in row._meta.concrete_fields:
+        if field.is_relation and field.related_model in OWNED and getattr(row, field.attname):
+            return learner_of(getattr(row, field.name))
+    return None
+
+
+def owned_row_changed(sender, instance, **kwargs) -> None:
+    touch(learner_of(instance))
+
+
+def curriculum_changed(sender, **kwargs) -> None:
+    touch_everyone()
