@@ -94,6 +94,31 @@ def test_pages_link_hashed_static_files_that_whitenoise_serves_for_a_year(server
     assert _get(base + htmx.group(1).decode())[0] == 200
 
 
+@pytest.mark.parametrize(("encoding", "decompress"), [("br", "brotli"), ("gzip", "gzip")])
+def test_static_files_are_served_compressed_for_a_year(server, encoding, decompress):
+    import gzip
+
+    import brotli
+
+    base, static_root = server
+    body = _get(f"{base}/")[2]
+    for pattern in (
+        rb'href="(/static/css/app\.[0-9a-f]{12}\.css)"',
+        rb'src="(/static/django_htmx/htmx-2\.min\.[0-9a-f]{12}\.js)"',
+    ):
+        path = re.search(pattern, body).group(1).decode()
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": encoding})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+            headers, sent = dict(response.headers), response.read()
+        original = (static_root / path.removeprefix("/static/")).read_bytes()
+        assert headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in headers["Vary"]
+        assert "max-age=315360000" in headers["Cache-Control"]
+        unpacked = brotli.decompress(sent) if decompress == "brotli" else gzip.decompress(sent)
+        assert unpacked == original
+        assert len(sent) < len(original) / 2
+
+
 def test_production_responses_carry_the_security_headers(server):
     base, _ = server
     _, headers, _ = _get(f"{base}/modules/")
