@@ -3,7 +3,8 @@ SHELL := /bin/bash
 # uv itself, or through the Python that pip installed it into.
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := .venv/bin/python
-PYTEST := .venv/bin/pytest
+# Every CPU runs tests (pytest-xdist); the slowest 15 are named at the end of each pass.
+PYTEST := .venv/bin/pytest -n auto --durations=15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -49,8 +50,8 @@ pytest-sqlite:
 	env -u DATABASE_URL $(PYTEST)
 
 pytest-postgres:
-	@echo "== pytest on PostgreSQL (a throwaway cluster) =="
-	bin/with-postgres $(PYTEST)
+	@echo "== pytest on PostgreSQL (a throwaway cluster): the tests that use the database =="
+	bin/with-postgres $(PYTEST) --only-database-tests
 
 bench: install
 	$(PY) bench/run.py

@@ -7,7 +7,8 @@ sends: the session cookie, the CSRF cookie, the page's CSRF token in `X-CSRFToke
 a fresh `submission` key for the idempotent forms). Every answer is checked for what the page
 would swap in; anything else is a failure with the reason.
 
-`HealthUser` requests GET /health/ (no database, same middleware): the baseline.
+`HealthUser` requests GET /health/ (no database, same middleware); `OneQueryUser` the one-query
+template view as a logged-in learner: the baselines.
 
 Input (written by bench/load.py): BENCH_LOAD_LEARNERS, a JSON file with each learner's session
 id, modules and ticked checkpoints. Output: BENCH_LOAD_STATE, a JSON file with each learner's
@@ -185,6 +186,28 @@ class HealthUser(FastHttpUser):
                 response.success()
             else:
                 response.failure(f"health: {response.status_code}")
+
+
+class OneQueryUser(FastHttpUser):
+    """A logged-in learner on the one-query template view (bench/dashboard.py): the floor a
+    real page can reach, on the same server."""
+
+    wait_time = _wait()
+
+    def on_start(self) -> None:
+        learner = LEARNERS[next(_next_learner) % len(LEARNERS)]
+        host = urlsplit(self.host).hostname
+        self.client.cookiejar.set_cookie(_cookie("sessionid", learner["session"], host))
+
+    @task
+    def one_query(self) -> None:
+        with self.client.get(
+            "/bench/one-query/", name="GET one-query view", catch_response=True
+        ) as response:
+            if response.status_code == 200 and "<ol>" in response.text:
+                response.success()
+            else:
+                response.failure(f"one-query view: {response.status_code}")
 
 
 def _cookie(name: str, value: str, domain: str) -> http.cookiejar.Cookie:

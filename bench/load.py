@@ -19,7 +19,8 @@ What happens, all on loopback:
    is set (seconds): every simulated learner sends its next request as soon as the answer
    arrives, the worst case for the server. In order:
    - warm-up: the learners for 5 s (not counted);
-   - baseline: the same number of clients requesting GET /health/ for BENCH_LOAD_BASELINE s;
+   - baselines: the same number of clients requesting GET /health/, then the one-query template
+     view (bench/dashboard.py) as logged-in learners, for BENCH_LOAD_BASELINE s each;
    - the learners for BENCH_LOAD_SECONDS s: the dashboard (5), a module page (2), an htmx tick
      or untick (4), an htmx study session (2), an htmx note (2) — weights in brackets.
 4. Checks: locust's failures (any status but 200, or an answer without what the page swaps
@@ -99,6 +100,12 @@ def run() -> None:
             )
             baseline.served = _served(access, mark)
             baseline.server_cpu = _server_cpu(master) - cpu
+            mark, cpu = access.stat().st_size, _server_cpu(master)
+            floor = _locust(
+                locust, "OneQueryUser", users, BASELINE_SECONDS, base, folder, "one-query"
+            )
+            floor.served = _served(access, mark)
+            floor.server_cpu = _server_cpu(master) - cpu
             # The warm-up ticked and unticked: start the learners from what the database holds.
             _refresh_ticks(learners)
             (folder / "learners.json").write_text(json.dumps(learners))
@@ -108,7 +115,7 @@ def run() -> None:
             mix.served = _served(access, mark)
             mix.server_cpu = _server_cpu(master) - cpu
             print(f"after: {_support.load_average()}")
-        _report(vendor, users, workers, warmup, baseline, mix, log, learners)
+        _report(vendor, users, workers, warmup, baseline, floor, mix, log, learners)
 
 
 # --- the learners --------------------------------------------------------------------------------
@@ -301,6 +308,7 @@ def _server(database_url: str, workers: int, folder: Path):
         "DATABASE_URL": database_url,
         "EMAIL_URL": "memory:",
         "STATIC_ROOT": str(folder / "static"),
+        "DJANGO_SETTINGS_MODULE": "bench._settings",  # the site plus the one-query view
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
@@ -467,6 +475,8 @@ def _served(access_log: Path, offset: int) -> dict[str, list[tuple[int, int]]]:
 def _kind(method: str, path: str) -> str:
     if path == "/health/":
         return "GET /health/"
+    if path == "/bench/one-query/":
+        return "GET one-query view"
     if path == "/":
         return "GET / (dashboard)"
     if method == "GET" and path.startswith("/modules/"):
@@ -489,13 +499,21 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _report(
-    vendor, users, workers, warmup: Phase, baseline: Phase, mix: Phase, log: Path, learners
+    vendor,
+    users,
+    workers,
+    warmup: Phase,
+    baseline: Phase,
+    floor: Phase,
+    mix: Phase,
+    log: Path,
+    learners,
 ) -> None:
     server_log = log.read_text()
     locked = server_log.count("database is locked")
     tracebacks = server_log.count("Traceback")
     server_errors = len(re.findall(r"ERROR django\.request", server_log))
-    health, total = baseline.total, mix.total
+    health, one_query, total = baseline.total, floor.total, mix.total
     think = f"{THINK:g} s between clicks" if THINK else "no pause between clicks"
     print(
         f"\n{vendor}: {users} simulated learners, {think}; gunicorn {workers} sync workers; "
@@ -504,7 +522,11 @@ def _report(
     print(
         f"{'':34}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}"
     )
-    lines = [("GET /health/ alone", health), ("learners, all requests", total)]
+    lines = [
+        ("GET /health/ alone", health),
+        ("one-query view alone", one_query),
+        ("learners, all requests", total),
+    ]
     lines += [(f"  {row.name}", row) for row in mix.rows if row.name != "Aggregated"]
     for label, row in lines:
         print(
@@ -514,10 +536,18 @@ def _report(
         f"ratios, learners / health: throughput {total.rps / health.rps:.3f}, "
         f"p50 {total.p50 / health.p50:.1f}×, p99 {total.p99 / health.p99:.1f}×"
     )
+    print(
+        f"ratios, learners / one-query view: throughput {total.rps / one_query.rps:.3f} "
+        f"(goal ≥ 0.25), p50 {total.p50 / one_query.p50:.1f}×, p99 {total.p99 / one_query.p99:.1f}×"
+    )
     print("time in the worker (gunicorn's access log: from reading the request to the answer,")
     print("without the wait for a free worker):")
     print(f"{'':34}{'requests':>9}{'not 200':>8}{'':>9}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
-    for kind, rows in [*baseline.served.items(), *sorted(mix.served.items())]:
+    for kind, rows in [
+        *baseline.served.items(),
+        *floor.served.items(),
+        *sorted(mix.served.items()),
+    ]:
         times = [micros / 1000 for _, micros in rows]
         print(
             f"  {kind:32}{len(rows):>9,}{sum(status != 200 for status, _ in rows):>8}{'':>9}"
@@ -532,7 +562,7 @@ def _report(
         f"{_percentile(learner_times, 0.5) / _percentile(health_times, 0.5):.0f}× /health/ at p50"
     )
     print("CPU time per request (gunicorn's processes, from /proc; locust's own beside it):")
-    for label, phase in (("GET /health/", baseline), ("learners", mix)):
+    for label, phase in (("GET /health/", baseline), ("one-query view", floor), ("learners", mix)):
         count = max(phase.served_count, 1)
         print(
             f"  {label:32} server {phase.server_cpu * 1000 / count:7.2f} ms a request "
@@ -540,16 +570,18 @@ def _report(
         )
     per_learner = mix.server_cpu / max(mix.served_count, 1)
     per_health = baseline.server_cpu / max(baseline.served_count, 1)
+    per_floor = floor.server_cpu / max(floor.served_count, 1)
+    print(f"  learner request / one-query request: {per_learner / per_floor:.1f}× the CPU")
     print(
         f"  learner request / health request: {per_learner / per_health:.0f}× the CPU; "
         f"{os.cpu_count()} CPUs at that cost would serve at most {os.cpu_count() / per_learner:.0f} learner requests/s"
     )
-    errors = total.failures + health.failures
+    errors = total.failures + health.failures + one_query.failures
     print(
         f"errors seen by locust: {errors}"
         + "".join(
             f"\n  {f['Occurrences']}× {f['Name']}: {f['Error'][:200]}"
-            for f in mix.failures + baseline.failures
+            for f in mix.failures + baseline.failures + floor.failures
         )
     )
     print(

@@ -14,6 +14,12 @@ message bodies). Measured: its wall time and CPU time, its peak memory (VmHWM, t
 set, reported by the process itself as it exits; beside the same command with nothing due), and
 that every learner got exactly one message.
 
+Then, beside it: the same emails rendered from reports built beforehand (templates and MIME
+only — the floor a run could reach), as a ratio; and the same week sent again through the
+database task queue (TASKS_BACKEND=database): the clock only queues, then one `db_worker`
+process, and after a reset two together, drain the queue — emails a minute for each, to show
+the fan-out scales with workers.
+
 Queries per learner are counted in this process afterwards, with a counting execute_wrapper
 (no SQL kept): for 20 of the 10,000 (HISTORY_WEEKS of history), and for 20 new learners with 1
 week and 20 with 104 weeks of history, each batch sent by its own run — the count must not grow
@@ -83,6 +89,7 @@ def run() -> None:
             + ", ".join(f"{count:,} {name}" for name, count in rows.items())
         )
         print(f"before: {_support.load_average()}")
+        due = _due_state()
         with SmtpSink(keep=False) as sink:
             # Nothing is due a week earlier: Django, the app and the command by themselves.
             idle = _weekly_run(sink, NOW - timedelta(weeks=1))
@@ -90,6 +97,14 @@ def run() -> None:
             received = sink.received_by()
         print(f"after: {_support.load_average()}")
         exactly_once = len(received) == LEARNERS and set(received.values()) == {1}
+        rendering = _render_from_ready_contexts()
+        drains = {}
+        for workers in (1, 2):
+            _reset(due)
+            with SmtpSink(keep=False) as sink:
+                drains[workers] = _drain_with_workers(sink, workers)
+                got = sink.received_by()
+            assert len(got) == LEARNERS and set(got.values()) == {1}, (workers, len(got))
         per_learner = _queries_per_learner(modules)
 
     wall = measured["wall"]
@@ -107,6 +122,19 @@ def run() -> None:
     print(
         f"messages received       {sum(received.values()):>10,}   exactly one each: {exactly_once}"
     )
+    print(
+        f"rendering the same {LEARNERS:,} emails from ready reports (templates + MIME only): "
+        f"{rendering:.1f} s; the whole run is {wall / rendering:.2f}× that"
+    )
+    print("through the database task queue (TASKS_BACKEND=database, django-tasks-db):")
+    for workers, (enqueue, drain) in drains.items():
+        print(
+            f"  {workers} db_worker process{'es' if workers > 1 else ''}: the clock queued "
+            f"{LEARNERS:,} in {enqueue:.1f} s; drained in {drain:.1f} s = "
+            f"{LEARNERS / drain * 60:,.0f} emails a minute"
+        )
+    if 1 in drains and 2 in drains:
+        print(f"  two workers / one: {drains[1][1] / drains[2][1]:.2f}× the emails a minute")
     print("queries per learner, by weeks of history (run-level queries excluded):")
     for weeks, (count, run_level) in per_learner.items():
         print(f"  {weeks:>4} weeks: {count:g} a learner (+ {run_level} for the run)")
@@ -115,19 +143,22 @@ def run() -> None:
 # --- the run ---------------------------------------------------------------------------------------
 
 
+def _environment(sink) -> dict:
+    return dict(os.environ) | {
+        "DATABASE_URL": _database_url(),
+        "EMAIL_URL": sink.url,
+        "SITE_URL": "https://trajectory.example.com",
+        "DEBUG": "false",  # as in production: no query log kept in memory
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
 def _weekly_run(sink, now: datetime) -> dict:
     """One `send_weekly_progress --now <now>` in its own process: wall and CPU seconds, peak
     memory, and the line it printed."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=_database_url(),
-        EMAIL_URL=sink.url,
-        SITE_URL="https://trajectory.example.com",
-        DEBUG="false",  # as in production: no query log kept in memory
-        SECRET_KEY=secrets.token_urlsafe(50),
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    env = _environment(sink)
     log = _support.scratch_dir() / "weekly-run.txt"
     command = [sys.executable, "-c", MEASURED_COMMAND, "send_weekly_progress"]
     started = time.perf_counter()
@@ -156,6 +187,87 @@ def _weekly_run(sink, now: datetime) -> dict:
         "peak_kib": int(peak.split()[1]),
         "output": next(line for line in lines if ": sent " in line),
     }
+
+
+def _render_from_ready_contexts() -> float:
+    """Seconds to render every learner's email from a report built beforehand: the weekly
+    templates and the MIME message, nothing else (reports are built 500 at a time, untimed)."""
+    from learners.models import User
+    from learners.weekly.models import WeeklyEmail
+    from learners.weekly.report import build_report
+    from learners.weekly.sender import weekly_message
+
+    emails = list(
+        WeeklyEmail.objects.filter(learner__email__startswith="learner")
+        .select_related("learner")
+        .order_by("pk")
+    )
+    assert len(emails) == LEARNERS, len(emails)
+    seconds = 0.0
+    for first in range(0, len(emails), 500):
+        reports = [build_report(e.learner, e.week_start, NOW) for e in emails[first : first + 500]]
+        started = time.perf_counter()
+        for report in reports:
+            weekly_message(report).message().as_bytes()
+        seconds += time.perf_counter() - started
+    assert User.objects.filter(email__startswith="learner").count() == LEARNERS
+    return seconds
+
+
+def _due_state() -> list[tuple[int, datetime]]:
+    """Every schedule's next send time before the first run, to make the week due again."""
+    from learners.weekly.models import WeeklySchedule
+
+    return list(WeeklySchedule.objects.values_list("pk", "next_send_at"))
+
+
+def _reset(due: list[tuple[int, datetime]]) -> None:
+    """The same week due again for everyone: its emails and queued tasks forgotten."""
+    from django_tasks_db.models import DBTaskResult
+
+    from learners.weekly.models import WeeklyEmail, WeeklySchedule
+
+    WeeklyEmail.objects.all().delete()
+    DBTaskResult.objects.all().delete()
+    schedules = WeeklySchedule.objects.in_bulk([pk for pk, _ in due])
+    for pk, next_send_at in due:
+        schedules[pk].next_send_at = next_send_at
+    WeeklySchedule.objects.bulk_update(schedules.values(), ["next_send_at"], batch_size=1000)
+
+
+def _drain_with_workers(sink, workers: int) -> tuple[float, float]:
+    """The clock queues every email (TASKS_BACKEND=database), then `workers` db_worker
+    processes send them together: (seconds to queue, seconds from the workers' start to the
+    last email sent)."""
+    env = _environment(sink) | {"TASKS_BACKEND": "database"}
+    started = time.perf_counter()
+    queued = subprocess.run(
+        [sys.executable, "manage.py", "send_weekly_progress", "--now", NOW.isoformat()],
+        cwd=_support.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    enqueue = time.perf_counter() - started
+    assert f"queued for workers {LEARNERS}" in queued.stdout + queued.stderr, queued.stdout
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+            cwd=_support.ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:
+        _, errors = process.communicate()
+        if process.returncode != 0:
+            raise SystemExit(f"db_worker failed:\n{errors}")
+    return enqueue, time.perf_counter() - started
 
 
 def _database_url() -> str:

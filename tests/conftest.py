@@ -13,6 +13,39 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ON_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# --- which tests run on which database ------------------------------------------------------
+
+# Fixtures that reach the configured database; a test using none of them (directly or through
+# another fixture) runs the same on any database, or brings its own (a gunicorn on a SQLite file
+# of its own, a PostgreSQL cluster of its own).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--only-database-tests",
+        action="store_true",
+        help="run only the tests that use the configured database (the second, PostgreSQL pass "
+        "of `make test`: the others ran in the SQLite pass and would only run again)",
+    )
+
+
+def uses_the_database(item) -> bool:
+    return (
+        bool(item.get_closest_marker("django_db"))
+        or bool(item.get_closest_marker("configured_database"))
+        or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--only-database-tests"):
+        return
+    kept = [item for item in items if uses_the_database(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not uses_the_database(item)])
+    items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     # Hashing passwords slowly protects real accounts; in tests it only costs time.

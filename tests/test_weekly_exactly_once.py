@@ -36,14 +36,18 @@ LEARNERS = 500
 KILLED_RUN = 200  # learners in the SIGKILL tests: enough for a kill well inside the run
 PG_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = PG_URL.lower().startswith(("postgres:", "postgresql:", "pgsql:"))
-
 BACKENDS = [
     "sqlite",
     pytest.param(
         "postgresql",
-        marks=pytest.mark.skipif(
-            not ON_POSTGRES, reason="DATABASE_URL is not PostgreSQL (run under bin/with-postgres)"
-        ),
+        marks=[
+            pytest.mark.skipif(
+                not ON_POSTGRES,
+                reason="DATABASE_URL is not PostgreSQL (run under bin/with-postgres)",
+            ),
+            # It reaches DATABASE_URL's server itself: the PostgreSQL pass must keep it.
+            pytest.mark.configured_database,
+        ],
     ),
 ]
 

@@ -24,6 +24,7 @@ made anew (`fresh`), so no two responses share a token and no two forms share a 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from contextvars import ContextVar
 
@@ -66,7 +67,9 @@ def key(request: HttpRequest, name: str) -> str:
             str(user.record_version),
             user.local_today().isoformat(),
             "htmx" if getattr(request, "htmx", False) else "page",
-            request.get_full_path(),
+            # The path with its query string, hashed: a key stays short (a cache's limit is
+            # 250 characters) whatever a visitor appends to the URL.
+            hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest(),
         ]
     )
 
