@@ -1,0 +1,177 @@
+"""The errors an expert review found in the default curriculum (issue #15) stay corrected.
+
+Each test reads the module files themselves, as the loader does, and pins one correction: a
+numeric target, a checkpoint that a correct implementation can pass, or a claim put right.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from curriculum import body, frontmatter
+from tests.conftest import REPO
+
+CONTENT = REPO / "curriculum" / "content"
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    front: dict
+    facts: body.BodyFacts
+
+    @property
+    def prose(self) -> str:
+        """The body with whitespace collapsed, so that a test can look for a phrase."""
+        return re.sub(r"\s+", " ", self.facts.body)
+
+    def checkpoint(self, key: str) -> str:
+        texts = [spec.text for spec in self.facts.checkpoints if spec.key == key]
+        assert texts, f"no checkpoint {key!r} in {self.front['slug']}"
+        return re.sub(r"\s+", " ", texts[0])
+
+    def failure(self, title_start: str) -> str:
+        found = [f for f in self.facts.common_failures if f["title"].startswith(title_start)]
+        assert found, f"no common failure starting {title_start!r} in {self.front['slug']}"
+        return found[0]["title"] + " " + found[0]["detail"]
+
+
+@functools.cache
+def modules() -> dict[str, ModuleText]:
+    found = {}
+    for path in sorted(CONTENT.rglob("*.md")):
+        front, problems = frontmatter.parse(path.read_text(encoding="utf-8"), str(path))
+        assert problems == []
+        facts, problems = body.analyse(front.body, str(path), front.body_start)
+        assert problems == []
+        found[front.values["slug"]] = ModuleText(front.values, facts)
+    return found
+
+
+def module(slug: str) -> ModuleText:
+    return modules()[slug]
+
+
+def test_the_lstm_word_level_target_is_a_validation_perplexity_below_100():
+    lstm = module("lstm-language-model")
+    target = lstm.checkpoint("wikitext2-ppl-below-100")
+    assert "below 100" in target
+    assert "150" not in target
+    assert "wikitext2-ppl" not in [spec.key for spec in lstm.facts.checkpoints]
+
+
+def test_awd_lstm_is_the_best_achievable_reference_not_an_upper_one():
+    prose = module("lstm-language-model").prose
+    assert "65.8 test perplexity" in prose
+    assert "lower bound on what to expect" in prose
+    assert "upper reference" not in prose
+
+
+def test_the_noise_sampler_is_judged_by_a_goodness_of_fit_test_with_a_power_check():
+    text = module("word-embeddings").checkpoint("noise-sampler-goodness-of-fit")
+    assert "chi-squared" in text
+    assert "plain unigram" in text
+    assert "1% relative error" not in text
+
+
+def test_the_pmi_explanation_of_word2vec_is_credited_to_levy_and_goldberg_2014():
+    embeddings = module("word-embeddings")
+    assert "Goldberg and Levy's note derives why" not in embeddings.prose
+    assert "shifted PMI" in embeddings.prose
+    urls = [resource["url"] for resource in embeddings.front["resources"]]
+    assert any("proceedings.neurips.cc/paper/2014" in url for url in urls)
+
+
+def test_mutual_information_is_defined_in_information_theory_with_a_checkpoint():
+    theory = module("information-theory-for-lms")
+    assert "**Mutual information.**" in theory.facts.body
+    assert "pointwise" in theory.prose
+    assert "H(X_t) + H(X_{t+1}) - H(X_t, X_{t+1})" in theory.checkpoint("mutual-information")
+
+
+def test_the_positional_ablation_expects_a_small_gap_in_a_causal_decoder():
+    transformer = module("transformer-language-model")
+    text = transformer.checkpoint("ablation-positions-equivariance")
+    assert "cannot tell positions apart" not in text
+    assert "clearly worse" not in text
+    assert "permutation-equivariant" in text
+    urls = [resource["url"] for resource in transformer.front["resources"]]
+    assert "https://arxiv.org/abs/2203.16634" in urls
+
+
+def test_counting_2n_flops_makes_mfu_come_out_too_low():
+    failure = module("scaling-distributed-training").failure("Counting 2N instead of 6N")
+    assert "three times too low" in failure
+    assert "optimistic" not in failure
+
+
+def test_tensor_parallelism_costs_two_all_reduces_per_layer_in_the_forward_pass():
+    prose = module("scaling-distributed-training").prose
+    assert "two all-reduces in the forward pass and two in the backward pass" in prose
+    assert "a block needs only one all-reduce" not in prose
+
+
+def test_kneser_ney_results_are_credited_to_the_1998_report_not_the_1996_paper():
+    ngram = module("ngram-language-model")
+    urls = [resource["url"] for resource in ngram.front["resources"]]
+    assert "https://arxiv.org/abs/cmp-lg/9606011" not in urls
+    assert any("tr-10-98" in url for url in urls)
+    assert "does not evaluate Kneser-Ney" in ngram.prose
+
+
+def test_dropping_end_of_sentence_is_about_the_distribution_not_a_lower_perplexity():
+    failure = module("ngram-language-model").failure("Forgetting the end-of-sentence token")
+    assert "distribution over sentences" in failure
+    assert "too low" not in failure
+
+
+def test_no_ablation_is_attributed_to_a_table_3_row_that_does_not_exist():
+    paper = module("paper-attention-is-all-you-need")
+    assert "no $1/\\sqrt{d_k}$ scale)" not in paper.checkpoint("toy-transformer")
+    assert "It has no row that removes the" in paper.prose
+
+
+def test_the_zero_shot_dialogue_baseline_reads_plain_text_not_new_special_tokens():
+    dialogue = module("finetune-dialogue")
+    assert "`User: …`" in dialogue.checkpoint("zero-shot-baseline-plain-text")
+    gain = dialogue.checkpoint("finetuned-perplexity-fair-baseline")
+    assert "plain-text zero-shot baseline" in gain
+    assert "30%" not in gain
+
+
+def test_the_blind_comparison_needs_20_of_30_wins_not_a_majority():
+    text = module("finetune-dialogue").checkpoint("blind-comparison-20-of-30")
+    assert "at least 20 of 30" in text
+    assert "wins a majority" not in text
+
+
+def test_log_softmax_underflow_is_explained_by_logit_gaps_not_class_count():
+    failure = module("mlp-language-model").failure("Taking the log of a softmax yourself")
+    assert "87 nats" in failure
+    assert "With 33k classes" not in failure
+
+
+def test_a_misspelt_key_in_a_nanogpt_config_file_is_described_as_silent():
+    prose = module("someone-elses-codebase").prose
+    assert "misspelt key *inside a config file*" in prose
+    assert "why a typo in a key raises an error" not in prose
+
+
+def test_the_gpt2_117m_figure_is_noted_not_explained():
+    text = module("paper-gpt-2").checkpoint("reimplement-gpt2")
+    assert "without inventing a reason" in text
+    assert "say why the paper's table says 117M" not in text
+
+
+def test_masking_after_the_softmax_is_explained_by_the_denominator():
+    failure = module("seq2seq-attention").failure("Masking after the softmax")
+    assert "denominator" in failure
+    assert "leaks probability mass to padding" not in failure
+
+
+def test_warmup_is_not_justified_by_huge_first_adam_steps():
+    failure = module("training-craft").failure("No warmup for Adam")
+    assert "huge" not in failure
+    assert "bias correction" in failure
+    assert "1908.03265" in failure
