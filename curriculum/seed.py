@@ -27,18 +27,22 @@ class ListSeed:
     title: str
     description: str
     items: tuple[Item, ...]
+    # Modules the track takes as done before its first item (its description says so). Not
+    # stored: the tests use it to check that every prerequisite is either assumed or earlier.
+    assumes: tuple[str, ...] = ()
 
 
 NLP_12_WEEKS = ListSeed(
     slug="nlp-practitioner-12-weeks",
     title="NLP practitioner in 12 weeks",
     description=(
-        "The path of an experienced programmer who gives himself three months and keeps only "
-        "the NLP modules: information theory, an LSTM and then a transformer language model "
-        "written from scratch, three papers read line by line, fine-tuning on dialogue, fast "
-        "sampling with a key-value cache, and a chatbot at the end. About 10–11 hours a week. "
-        "It assumes you already write Python and NumPy comfortably and know how backpropagation "
-        "works; if not, take the first modules of “Deep learning foundations” before it."
+        "The path of an experienced programmer who keeps only the NLP modules: information "
+        "theory and an n-gram baseline, an MLP, an LSTM and then a transformer language model "
+        "written from scratch, sequence-to-sequence attention, a proper evaluation harness, three "
+        "papers read line by line, sampling and a key-value cache, fine-tuning on dialogue, and a "
+        "chatbot at the end. It assumes you already write Python and NumPy comfortably and know "
+        "how backpropagation works; if not, take the first modules of “Deep learning foundations” "
+        "before it."
     ),
     items=(
         Item(
@@ -50,12 +54,20 @@ NLP_12_WEEKS = ListSeed(
             "Cross-entropy, perplexity and bits per character are the numbers every later module reports.",
         ),
         Item(
+            "ngram-language-model",
+            "The count-based baseline every neural model in the track has to beat.",
+        ),
+        Item(
             "mlp-language-model",
             "The smallest neural language model: embeddings, a hidden layer, a softmax over the vocabulary.",
         ),
         Item(
             "debugging-ml",
             "Overfit one batch and check gradients now; it saves days in the LSTM and transformer modules.",
+        ),
+        Item(
+            "training-craft",
+            "Initialization, normalization, schedules and clipping, which the LSTM module takes for granted.",
         ),
         Item(
             "lstm-language-model",
@@ -67,8 +79,7 @@ NLP_12_WEEKS = ListSeed(
         ),
         Item(
             "seq2seq-attention",
-            "Attention as it first appeared, on top of recurrent networks.",
-            required=False,
+            "Attention as it first appeared, on top of recurrent networks; the attention paper builds on it.",
         ),
         Item(
             "paper-attention-is-all-you-need",
@@ -77,6 +88,10 @@ NLP_12_WEEKS = ListSeed(
         Item(
             "transformer-language-model",
             "The second build: a decoder-only transformer, trained and compared with your LSTM.",
+        ),
+        Item(
+            "evaluating-language-models",
+            "Sliding-window perplexity, bits per byte and error bars, used by every module after it.",
         ),
         Item("paper-gpt-1", "Generative pre-training, then fine-tuning."),
         Item("paper-gpt-2", "Scale, zero-shot behaviour, and the tokenizer you will meet again."),
@@ -90,14 +105,15 @@ NLP_12_WEEKS = ListSeed(
         ),
         Item("finetune-dialogue", "Fine-tune a pretrained GPT on chat data."),
         Item(
-            "evaluating-language-models",
-            "Know whether the fine-tuned model is better, not just different.",
-            required=False,
-        ),
-        Item(
             "chatbot-capstone",
             "Everything together: a chatbot you can talk to, with its runs and failures on record.",
         ),
+    ),
+    assumes=(
+        "linear-algebra-probability",
+        "calculus-for-backprop",
+        "numpy-pytorch-fluency",
+        "backprop-autograd-from-scratch",
     ),
 )
 
@@ -121,11 +137,6 @@ DL_FOUNDATIONS = ListSeed(
         Item("convnets-vision", required=False),
         Item("generative-vae", required=False),
         Item("policy-gradients", required=False),
-        Item(
-            "scaling-distributed-training",
-            "Read after a transformer module, when scale starts to matter.",
-            required=False,
-        ),
     ),
 )
 

@@ -94,6 +94,35 @@ def test_the_12_week_list_is_in_prerequisite_order_and_100_to_150_hours(catalogu
         assert essential in slugs
 
 
+def test_every_prerequisite_of_a_track_item_is_assumed_or_an_earlier_item(catalogue):
+    problems = []
+    for seed in SEEDS:
+        earlier: dict[str, bool] = {}  # slug -> required
+        for item in seed.items:
+            for prerequisite in catalogue[item.slug].prerequisites.all():
+                slug = prerequisite.slug
+                if slug in seed.assumes:
+                    continue
+                if slug not in earlier:
+                    problems.append(f"{seed.slug}: {item.slug} needs {slug}, not earlier")
+                elif item.required and not earlier[slug]:
+                    problems.append(f"{seed.slug}: {item.slug} is required, {slug} optional")
+            earlier[item.slug] = item.required
+    assert problems == []
+
+
+def test_the_nlp_track_teaches_evaluation_before_the_gpt_2_paper_and_requires_seq2seq():
+    required = {item.slug: item.required for item in NLP_12_WEEKS.items}
+    order = [item.slug for item in NLP_12_WEEKS.items]
+    assert required["seq2seq-attention"] and required["evaluating-language-models"]
+    assert order.index("evaluating-language-models") < order.index("paper-gpt-2")
+    assert order.index("ngram-language-model") < order.index("lstm-language-model")
+    assert order.index("training-craft") < order.index("lstm-language-model")
+    assert order.index("sampling-decoding") < order.index("finetune-dialogue")
+    text = NLP_12_WEEKS.description
+    assert text.index("sampling") < text.index("key-value cache") < text.index("fine-tuning")
+
+
 def test_every_seeded_list_is_in_prerequisite_order(catalogue):
     seed_lists()
     for track in ModuleList.objects.all():
@@ -129,5 +158,5 @@ def test_the_12_week_list_page_reads_as_a_plan(client, catalogue):
     seed_lists()
     page = client.get(f"/lists/{NLP_12_WEEKS.slug}/").text
     assert "NLP practitioner in 12 weeks" in page
-    assert "134 hours in all" in page
+    assert "148 hours in all" in page
     assert "Comes before its prerequisite" not in page
