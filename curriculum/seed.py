@@ -34,14 +34,15 @@ class ListSeed:
 
 NLP_12_WEEKS = ListSeed(
     slug="nlp-practitioner-12-weeks",
-    title="NLP practitioner in 12 weeks",
+    title="NLP practitioner in 22 weeks",
     description=(
         "The path of an experienced programmer who keeps only the NLP modules: information "
         "theory and an n-gram baseline, an MLP, an LSTM and then a transformer language model "
         "written from scratch, sequence-to-sequence attention, a proper evaluation harness, three "
         "papers read line by line, sampling and a key-value cache, fine-tuning on dialogue, and a "
-        "chatbot at the end. It assumes you already write Python and NumPy comfortably and know "
-        "how backpropagation works; if not, take the first modules of “Deep learning foundations” "
+        "chatbot at the end. 216 hours in all: about 22 weeks at 10 hours a week, or 12 weeks at "
+        "18. It assumes you already write Python and NumPy comfortably and know how "
+        "backpropagation works; if not, take the first modules of “Deep learning foundations” "
         "before it."
     ),
     items=(
