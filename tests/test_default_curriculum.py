@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from curriculum.models import Kind, Module, ModuleList
-from curriculum.seed import DL_FOUNDATIONS, NLP_12_WEEKS, SEEDS, seed_lists
+from curriculum.seed import DL_FOUNDATIONS, MODERN_LLM, NLP_12_WEEKS, SEEDS, seed_lists
 from curriculum.views import annotate_order, list_totals
 from tests.conftest import REPO
 from tests.curriculum_helpers import load
@@ -75,7 +75,15 @@ def test_paper_modules_follow_the_reading_method(catalogue):
 TRACK_HOURS = {
     NLP_12_WEEKS.slug: (Decimal(216), Decimal(216)),
     DL_FOUNDATIONS.slug: (Decimal(124), Decimal(85)),
+    MODERN_LLM.slug: (Decimal(129), Decimal(110)),
 }
+NEW_MODULES = (
+    "modern-decoder",
+    "post-training",
+    "retrieval-augmented-generation",
+    "inference-engineering",
+    "data-and-scaling",
+)
 
 
 def test_each_track_adds_up_to_its_pinned_hours_and_is_in_prerequisite_order(catalogue):
@@ -113,6 +121,27 @@ def test_the_nlp_track_states_its_total_and_the_weeks_it_takes_at_10_hours_a_wee
         "chatbot-capstone",
     ):
         assert essential in slugs
+
+
+def test_the_modern_track_starts_where_the_nlp_track_ends(catalogue):
+    nlp = {item.slug for item in NLP_12_WEEKS.items}
+    assert set(MODERN_LLM.assumes) == nlp | set(NLP_12_WEEKS.assumes)
+    first = MODERN_LLM.items[0]
+    assert first.required
+    needs = {module.slug for module in catalogue[first.slug].prerequisites.all()}
+    assert needs and needs <= nlp
+    assert "paper-gpt-2" in needs
+    assert not nlp & {item.slug for item in MODERN_LLM.items}  # no module is taken twice
+
+
+def test_the_modern_track_requires_every_new_module_and_states_its_hours(catalogue):
+    required = {item.slug for item in MODERN_LLM.items if item.required}
+    assert set(NEW_MODULES) <= required
+    total, required_hours = TRACK_HOURS[MODERN_LLM.slug]
+    assert (
+        f"{required_hours} hours for the required modules, {total} with" in MODERN_LLM.description
+    )
+    assert MODERN_LLM.title == "From GPT-2 to a modern LLM"
 
 
 def test_every_prerequisite_of_a_track_item_is_assumed_or_an_earlier_item(catalogue):
