@@ -175,3 +175,16 @@ def test_warmup_is_not_justified_by_huge_first_adam_steps():
     assert "huge" not in failure
     assert "bias correction" in failure
     assert "1908.03265" in failure
+
+
+# --- the review of the second release's draft ---------------------------------------------
+
+
+def test_the_rope_shift_test_runs_in_float64_where_1e_9_is_reachable():
+    decoder = module("modern-decoder")
+    text = decoder.checkpoint("rope-relative-positions-float64")
+    assert "in float64" in text
+    assert "to 1e-9" in text
+    assert "(to 1e-4)" not in text
+    assert "rope-relative-positions" not in [spec.key for spec in decoder.facts.checkpoints]
+    assert "in float32 the angle $m\\theta_i$ is rounded" in decoder.prose
