@@ -188,3 +188,17 @@ def test_the_rope_shift_test_runs_in_float64_where_1e_9_is_reachable():
     assert "(to 1e-4)" not in text
     assert "rope-relative-positions" not in [spec.key for spec in decoder.facts.checkpoints]
     assert "in float32 the angle $m\\theta_i$ is rounded" in decoder.prose
+
+
+def test_gqa_is_motivated_by_batch_times_context_not_by_a_cache_that_dominates_at_batch_1():
+    prose = module("modern-decoder").prose
+    assert "not the weights, dominates memory traffic" not in prose
+    assert "you measured this in the caching module" not in prose
+    assert "At batch 1 and this model's scale the weights do" in prose
+    assert "near 11,700 tokens" in prose  # 2 x 134,515,008 bytes / 23,040 bytes per token
+
+
+def test_bfloat16_needs_no_loss_scaling_because_of_its_range_not_because_it_rarely_overflows():
+    prose = module("modern-decoder").prose
+    assert "rarely overflows" not in prose
+    assert "small gradients underflow to zero; bfloat16 has float32's range" in prose
