@@ -262,8 +262,8 @@ MODERN_LLM = ListSeed(
         "built, trained, aligned and served today. The Llama-style decoder with fast attention, "
         "the arithmetic of scale, a deduplicated and decontaminated corpus with a compute-optimal "
         "sweep, instruction tuning and DPO, quantized and batched inference with speculative "
-        "decoding, and retrieval-augmented generation with a faithfulness evaluation. 110 hours "
-        "for the required modules, 129 with the two optional ones: about 11 to 13 weeks at 10 "
+        "decoding, and retrieval-augmented generation with a faithfulness evaluation. 112 hours "
+        "for the required modules, 131 with the two optional ones: about 11 to 13 weeks at 10 "
         "hours a week. A GPU is needed for several modules. It assumes every module of "
         "“NLP practitioner”."
     ),

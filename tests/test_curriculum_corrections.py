@@ -202,3 +202,25 @@ def test_bfloat16_needs_no_loss_scaling_because_of_its_range_not_because_it_rare
     prose = module("modern-decoder").prose
     assert "rarely overflows" not in prose
     assert "small gradients underflow to zero; bfloat16 has float32's range" in prose
+
+
+def test_speculative_decoding_drafts_for_a_target_much_bigger_than_the_draft_and_counts_its_cost():
+    serving = module("inference-engineering")
+    text = serving.checkpoint("speculative-speedup-cost-ratio")
+    assert "SmolLM2-1.7B as the target and SmolLM2-135M as the draft" in text
+    assert "both decoding from CUDA graphs" in text
+    assert "(\\gamma c + 1)" in text
+    keys = [spec.key for spec in serving.facts.checkpoints]
+    assert "speculative-speedup" not in keys
+    assert "(or 135M) from the modern-decoder module as the target" not in serving.prose
+    assert "$\\alpha > c$" in serving.prose
+
+
+def test_the_bytes_to_time_checkpoint_states_the_regime_and_measures_from_a_cuda_graph():
+    serving = module("inference-engineering")
+    text = serving.checkpoint("launch-or-memory-bound-decoding")
+    assert "each eagerly and from a CUDA graph" in text
+    assert "memory-bound-decoding" not in [spec.key for spec in serving.facts.checkpoints]
+    assert "halve the bytes and you nearly halve the time" not in serving.prose
+    assert "launch-bound" in serving.prose
+    assert serving.front["hours"] == 22
