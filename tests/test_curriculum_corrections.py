@@ -230,3 +230,14 @@ def test_the_bytes_to_time_checkpoint_states_the_regime_and_measures_from_a_cuda
     assert "halve the bytes and you nearly halve the time" not in serving.prose
     assert "launch-bound" in serving.prose
     assert serving.front["hours"] == 22
+
+
+def test_two_checkpoints_are_compared_by_a_paired_bootstrap_of_their_difference():
+    evaluation = module("evaluating-language-models")
+    text = evaluation.checkpoint("paired-bootstrap-difference")
+    assert "paired bootstrap" in text
+    assert "interval for the difference excludes zero" in text
+    assert "bootstrap-ci" not in [spec.key for spec in evaluation.facts.checkpoints]
+    failure = evaluation.failure("Declaring a win inside the noise")
+    assert "overlap do not show that there is no difference" in failure
+    assert "def paired_bootstrap_ci(" in evaluation.facts.body
