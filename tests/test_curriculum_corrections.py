@@ -241,3 +241,11 @@ def test_two_checkpoints_are_compared_by_a_paired_bootstrap_of_their_difference(
     failure = evaluation.failure("Declaring a win inside the noise")
     assert "overlap do not show that there is no difference" in failure
     assert "def paired_bootstrap_ci(" in evaluation.facts.body
+
+
+def test_the_guides_sliding_window_numbers_are_given_for_its_versions():
+    evaluation = module("evaluating-language-models")
+    text = evaluation.checkpoint("sliding-window-ppl")
+    assert "19.44 with stride 1024" in text
+    assert "16.45 in some versions" in text
+    assert "19.64 and 16.53" in evaluation.prose  # older versions of the guide
