@@ -147,9 +147,19 @@ def test_the_zero_shot_dialogue_baseline_reads_plain_text_not_new_special_tokens
 
 
 def test_the_blind_comparison_needs_20_of_30_wins_not_a_majority():
-    text = module("finetune-dialogue").checkpoint("blind-comparison-20-of-30")
+    text = module("finetune-dialogue").checkpoint("blind-comparison-20-of-30-fixed-n")
     assert "at least 20 of 30" in text
     assert "wins a majority" not in text
+
+
+def test_more_blind_pairs_are_allowed_only_with_their_number_fixed_before_judging():
+    dialogue = module("finetune-dialogue")
+    text = dialogue.checkpoint("blind-comparison-20-of-30-fixed-n")
+    assert "fixed before the first judgement" in text
+    assert "or you judge more pairs" not in text
+    assert "blind-comparison-20-of-30" not in [spec.key for spec in dialogue.facts.checkpoints]
+    assert "optional stopping" in dialogue.prose
+    assert "about 14% of the time" in dialogue.prose  # looks after each pair from 30 to 100
 
 
 def test_log_softmax_underflow_is_explained_by_logit_gaps_not_class_count():
