@@ -259,3 +259,30 @@ def test_the_guides_sliding_window_numbers_are_given_for_its_versions():
     assert "19.44 with stride 1024" in text
     assert "16.45 in some versions" in text
     assert "19.64 and 16.53" in evaluation.prose  # older versions of the guide
+
+
+def test_the_scaling_sweep_uses_a_small_vocabulary_and_counts_the_output_projection():
+    scaling = module("data-and-scaling")
+    prose = scaling.prose
+    assert "a byte-level BPE with 8,192 tokens" in prose
+    assert "tokenized with the GPT-2 tokenizer" not in prose
+    # GPT-2's vocabulary at width 128: the output projection alone, forward, per token
+    assert round(2 * 50_257 * 128 / 1e6, 1) == 12.9
+    assert round(2 * 12 * 4 * 128**2 / 1e6, 1) == 1.6  # a four-layer body of width 128
+    assert "12.9 MFLOP per token forward, eight times the 1.6 MFLOP" in prose
+    assert "the tied embedding counted once as the output projection" in prose
+    text = scaling.checkpoint("isoflop-sweep-counted-flops")
+    assert "FLOPs per token (counted as below)" in text
+    assert "$D = C / 6N$ tokens each" not in text
+    assert "isoflop-sweep" not in [spec.key for spec in scaling.facts.checkpoints]
+
+
+def test_the_corpus_is_sized_from_the_tokens_the_sweep_needs():
+    prose = module("data-and-scaling").prose
+    assert "a few gigabytes of a public web corpus" not in prose
+    assert round(1e16 / (6 * 3e6) / 1e8, 1) == 5.6  # smallest model of the largest budget
+    assert "($5.6 \\times 10^{8}$ for 3 million parameters at $10^{16}$ FLOPs)" in prose
+    assert "the training split needs about $10^{9}$ tokens after deduplication" in prose
+    # the budgets stated for the runs include the prediction run at 4 x 10^16
+    assert "below about $10^{16}$ FLOPs" not in prose
+    assert "the one prediction run $4 \\times 10^{16}$" in prose
