@@ -286,3 +286,14 @@ def test_the_corpus_is_sized_from_the_tokens_the_sweep_needs():
     # the budgets stated for the runs include the prediction run at 4 x 10^16
     assert "below about $10^{16}$ FLOPs" not in prose
     assert "the one prediction run $4 \\times 10^{16}$" in prose
+
+
+def test_inserted_documents_come_from_a_held_out_split_of_the_corpus_with_controls():
+    scaling = module("data-and-scaling")
+    text = scaling.checkpoint("contamination-consequences-held-out-documents")
+    assert "from a held-out split of your own corpus" in text
+    assert "100 more stay out as controls" in text
+    assert "held-out evaluation documents" not in text
+    keys = [spec.key for spec in scaling.facts.checkpoints]
+    assert "contamination-consequences" not in keys
+    assert "20 evaluation items" in scaling.checkpoint("contamination-check")
