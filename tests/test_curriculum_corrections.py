@@ -297,3 +297,11 @@ def test_inserted_documents_come_from_a_held_out_split_of_the_corpus_with_contro
     keys = [spec.key for spec in scaling.facts.checkpoints]
     assert "contamination-consequences" not in keys
     assert "20 evaluation items" in scaling.checkpoint("contamination-check")
+
+
+def test_gpt3s_contamination_analysis_is_described_with_its_per_benchmark_n_gram_length():
+    scaling = module("data-and-scaling")
+    assert "13-gram contamination analysis" not in str(scaling.front["resources"])
+    assert "checked each benchmark for 13-gram overlaps" not in scaling.prose
+    assert "the 5th-percentile example length in words, at least 8 and at most 13" in scaling.prose
+    assert "how a 13-gram overlap check is run" not in scaling.prose
