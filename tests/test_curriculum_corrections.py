@@ -305,3 +305,13 @@ def test_gpt3s_contamination_analysis_is_described_with_its_per_benchmark_n_gram
     assert "checked each benchmark for 13-gram overlaps" not in scaling.prose
     assert "the 5th-percentile example length in words, at least 8 and at most 13" in scaling.prose
     assert "how a 13-gram overlap check is run" not in scaling.prose
+
+
+def test_minhash_uses_the_112_hash_functions_that_14_bands_of_8_rows_consume():
+    scaling = module("data-and-scaling")
+    text = scaling.checkpoint("minhash-lsh-112-hashes")
+    assert "with 112 hash functions" in text
+    assert "$br = 112$" in text
+    assert "128 hash functions" not in scaling.prose
+    assert "minhash-lsh" not in [spec.key for spec in scaling.facts.checkpoints]
+    assert 14 * 8 == 112
