@@ -315,3 +315,24 @@ def test_minhash_uses_the_112_hash_functions_that_14_bands_of_8_rows_consume():
     assert "128 hash functions" not in scaling.prose
     assert "minhash-lsh" not in [spec.key for spec in scaling.facts.checkpoints]
     assert 14 * 8 == 112
+
+
+def test_the_judged_win_rate_cites_the_capstones_standard_error_and_the_smaller_n():
+    prose = module("post-training").prose
+    assert "As in the dialogue module, a win rate" not in prose
+    assert "As in the chatbot capstone" in prose
+    assert "standard error" in module("chatbot-capstone").prose
+    assert round(100 * (0.25 / 70) ** 0.5) == 6
+    assert "six points at $n = 70$" in prose
+    assert "Wilson or Clopper–Pearson" in prose
+
+
+def test_ppo_background_points_to_the_optional_policy_gradients_module_as_optional():
+    prose = module("post-training").prose
+    assert "the policy-gradient module is the background" not in prose
+    assert 'which "From GPT-2 to a modern LLM" does not require' in prose
+
+
+def test_the_trl_loss_comparison_pins_a_version_that_has_dpo_loss():
+    prose = module("post-training").prose
+    assert "pin `trl<0.29`" in prose  # DPOTrainer.dpo_loss exists up to TRL 0.28
