@@ -336,3 +336,11 @@ def test_ppo_background_points_to_the_optional_policy_gradients_module_as_option
 def test_the_trl_loss_comparison_pins_a_version_that_has_dpo_loss():
     prose = module("post-training").prose
     assert "pin `trl<0.29`" in prose  # DPOTrainer.dpo_loss exists up to TRL 0.28
+
+
+def test_sgns_shifted_pmi_is_stated_for_unigram_negatives_and_smoothed_for_the_3_4_power():
+    prose = module("word-embeddings").prose
+    assert "shifted PMI" in prose
+    assert "the negatives are drawn from the unigram distribution" in prose
+    assert "smoothed context distribution $P_{3/4}$" in prose
+    assert "https://aclanthology.org/Q15-1016/" in prose
