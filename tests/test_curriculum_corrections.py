@@ -344,3 +344,9 @@ def test_sgns_shifted_pmi_is_stated_for_unigram_negatives_and_smoothed_for_the_3
     assert "the negatives are drawn from the unigram distribution" in prose
     assert "smoothed context distribution $P_{3/4}$" in prose
     assert "https://aclanthology.org/Q15-1016/" in prose
+
+
+def test_cheap_end_of_line_tokens_are_explained_by_wikitext_headings_not_sentence_ends():
+    failure = module("ngram-language-model").failure("Forgetting the end-of-sentence token")
+    assert "after a full stop is one of the easiest tokens" not in failure
+    assert "section heading" in failure
