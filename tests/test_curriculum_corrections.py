@@ -350,3 +350,10 @@ def test_cheap_end_of_line_tokens_are_explained_by_wikitext_headings_not_sentenc
     failure = module("ngram-language-model").failure("Forgetting the end-of-sentence token")
     assert "after a full stop is one of the easiest tokens" not in failure
     assert "section heading" in failure
+
+
+def test_masking_after_the_softmax_leaks_future_tokens_into_the_forward_output():
+    failure = module("paper-attention-is-all-you-need").failure("Mask applied after the softmax")
+    assert "denominator" in failure
+    assert "the output itself depends on the future tokens" in failure
+    assert "still leaks gradient from future tokens" not in failure
