@@ -357,3 +357,11 @@ def test_masking_after_the_softmax_leaks_future_tokens_into_the_forward_output()
     assert "denominator" in failure
     assert "the output itself depends on the future tokens" in failure
     assert "still leaks gradient from future tokens" not in failure
+
+
+def test_the_accumulation_snippet_runs_in_float32_where_the_1e_5_check_holds():
+    scaling = module("scaling-distributed-training")
+    assert "1e-5" in scaling.checkpoint("grad-accumulation-equivalence")
+    snippet = scaling.facts.body.split("# gradient accumulation")[1].split("```")[0]
+    assert "torch.autocast" not in snippet
+    assert "in float32" in snippet
