@@ -365,3 +365,10 @@ def test_the_accumulation_snippet_runs_in_float32_where_the_1e_5_check_holds():
     snippet = scaling.facts.body.split("# gradient accumulation")[1].split("```")[0]
     assert "torch.autocast" not in snippet
     assert "in float32" in snippet
+
+
+def test_the_linear_algebra_time_box_adds_up_to_the_modules_hours():
+    algebra = module("linear-algebra-probability")
+    assert algebra.front["hours"] == 13
+    assert "Hours 10–13" in algebra.prose
+    assert "Hours 7–10" not in algebra.prose
