@@ -53,17 +53,28 @@ def module(slug: str) -> ModuleText:
     return modules()[slug]
 
 
-def test_the_lstm_word_level_target_is_below_100_with_locked_dropout_as_inan_et_al_measured():
+def test_the_lstm_word_level_target_is_below_100_tied_which_plain_dropout_reaches():
     lstm = module("lstm-language-model")
-    target = lstm.checkpoint("wikitext2-ppl-below-100-locked-dropout")
+    target = lstm.checkpoint("wikitext2-ppl-below-100-tied")
     assert "below 100" in target
-    assert "variational (locked) dropout" in target
+    assert "tied input and output embeddings and dropout 0.5 on the non-recurrent" in target
+    assert "untied embeddings is reported next to it" in target
+    assert "locked" not in target
     assert "150" not in target
     keys = [spec.key for spec in lstm.facts.checkpoints]
     assert "wikitext2-ppl" not in keys
-    assert "wikitext2-ppl-below-100" not in keys  # plain dropout 0.5 does not reliably pass it
-    assert "92.3 validation and 87.7 test" in lstm.prose  # Inan et al., variational, tied, h=650
-    assert "lands well below 100" not in lstm.prose
+    assert "wikitext2-ppl-below-100" not in keys
+    # the locked-dropout requirement is retired: tied plain dropout 0.5 reaches 91.70 valid
+    assert "wikitext2-ppl-below-100-locked-dropout" not in keys
+    prose = lstm.prose
+    assert "92.3 validation and 87.7 test" in prose  # Inan et al.: variational, tied, h=650
+    assert "variational dropout, recurrent connections included" in prose
+    assert "that is the set-up of the checkpoint" not in prose
+    assert "tends to end close to 100" not in prose
+    # pytorch/examples issue #281: 650 units, dropout 0.5, 40 epochs on WikiText-2
+    assert "91.70 validation and 86.68 test perplexity tied" in prose
+    assert "99.83 and 94.57 untied" in prose
+    assert "lands well below 100" not in prose
 
 
 def test_awd_lstm_is_a_strong_reference_not_the_best_an_lstm_achieves():
