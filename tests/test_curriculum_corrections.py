@@ -395,3 +395,34 @@ def test_the_linear_algebra_time_box_adds_up_to_the_modules_hours():
     assert algebra.front["hours"] == 13
     assert "Hours 10–13" in algebra.prose
     assert "Hours 7–10" not in algebra.prose
+
+
+# --- the second review of the branch's latest edits -------------------------------------------
+
+
+def test_the_draft_cost_ratio_is_expected_well_above_the_ratio_of_sizes():
+    prose = module("inference-engineering").prose
+    assert "can bring $c$ near their ratio of sizes" not in prose
+    assert round(134_515_008 / 1.71e9, 2) == 0.08  # SmolLM2-135M against SmolLM2-1.7B
+    assert "expect $c$ well above the ratio of sizes (0.08)" in prose
+    assert "more layers (30 against 24)" in prose
+    # Leviathan et al.: T5-large (800M) and T5-small (77M) for T5-XXL (11B), LaMDA 100M for 137B
+    assert round(11e9 / 800e6) == 14
+    assert round(137e9 / 100e6, -2) == 1400
+    assert "drafts were from about 14 times smaller than their targets" in prose
+    assert "to about 1,400 times (LaMDA 100M for the 137B model)" in prose
+    assert "drafts were about two orders of magnitude smaller than their targets" not in prose
+    assert "not each kernel's minimum time on the GPU" in prose
+
+
+def test_a_compiled_fixed_size_cache_keeps_its_positions_in_device_tensors():
+    serving = module("inference-engineering")
+    prose = serving.prose
+    assert "(the caching module's buffer with a write index), so that" not in prose
+    assert "Whatever changes from one step to the next must then be a tensor on the GPU" in prose
+    assert "A position held in a Python integer is a constant to the compiler" in prose
+    assert "transformers PR #29114" in prose
+    assert "torchtune PR #1663" in prose
+    text = serving.checkpoint("launch-or-memory-bound-decoding")  # wording fix, key kept
+    assert "(weights plus every cache position read)" in text
+    assert "masked attention reads all `max_len` positions, not only the filled ones" in prose
