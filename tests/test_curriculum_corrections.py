@@ -426,3 +426,25 @@ def test_a_compiled_fixed_size_cache_keeps_its_positions_in_device_tensors():
     text = serving.checkpoint("launch-or-memory-bound-decoding")  # wording fix, key kept
     assert "(weights plus every cache position read)" in text
     assert "masked attention reads all `max_len` positions, not only the filled ones" in prose
+
+
+def test_kernel_counts_per_decoding_step_agree_between_the_caching_and_serving_modules():
+    serving = module("inference-engineering").prose
+    assert "several hundred small kernels" not in serving
+    # RMSNorm 8 x 2, rotary 5 x 2, 7 matrix products, 2 cache writes, 2 repeats for GQA,
+    # attention, a transpose copy and 2 residual adds, the SiLU and the gate product
+    per_layer = 8 * 2 + 5 * 2 + 7 + 2 + 2 + 1 + 1 + 2 + 2
+    assert 40 <= per_layer <= 45 and 30 * per_layer > 1000
+    assert "about forty of them" in serving
+    assert "over a thousand per decoding step for SmolLM2's 30 layers" in serving
+    caching = module("kv-cache-generation").prose
+    assert "is a few dozen small kernels" not in caching
+    assert "a dozen or more small kernels per layer" in caching
+    assert "well over a hundred for GPT-2's twelve layers" in caching
+
+
+def test_a_360m_target_costs_the_135m_draft_about_94_percent_of_its_step():
+    prose = module("inference-engineering").prose
+    assert round(30 / 32, 2) == 0.94
+    assert "about nine-tenths of a target step" not in prose
+    assert "a draft step costs about 94% of a target step" in prose
