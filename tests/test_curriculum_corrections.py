@@ -448,3 +448,12 @@ def test_a_360m_target_costs_the_135m_draft_about_94_percent_of_its_step():
     assert round(30 / 32, 2) == 0.94
     assert "about nine-tenths of a target step" not in prose
     assert "a draft step costs about 94% of a target step" in prose
+
+
+def test_the_float64_rope_test_computes_the_angles_and_their_cos_and_sin_in_float64():
+    decoder = module("modern-decoder")
+    text = decoder.checkpoint("rope-relative-positions-float64")  # wording fix, key kept
+    assert "in float64 (the angles and their cos and sin too)" in text
+    prose = decoder.prose
+    assert "Run that test in float64, including the angles $m\\theta_i$ and their cos and sin" in prose
+    assert "`LlamaRotaryEmbedding` computes the angles, cos and sin in float32" in prose
