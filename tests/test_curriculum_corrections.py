@@ -457,3 +457,20 @@ def test_the_float64_rope_test_computes_the_angles_and_their_cos_and_sin_in_floa
     prose = decoder.prose
     assert "Run that test in float64, including the angles $m\\theta_i$ and their cos and sin" in prose
     assert "`LlamaRotaryEmbedding` computes the angles, cos and sin in float32" in prose
+
+
+def test_at_batch_1_the_weights_dominate_every_step_within_smollm2s_context():
+    prose = module("modern-decoder").prose
+    assert round(2 * 134_515_008 / 23_040, -2) == 11_700  # beyond the 8,192-token context
+    assert round(8_192 * 23_040 / 1e6) == 189
+    assert "beyond the model's 8,192-token context" in prose
+    assert "even at 8,192 tokens the cache is about 189 MB" in prose
+    assert "catches up with the weights only near 11,700 tokens" not in prose
+
+
+def test_bfloat16_keeps_float32s_normal_range_not_its_subnormals():
+    prose = module("modern-decoder").prose
+    assert "gradients that float32 can represent do not underflow" not in prose
+    assert f"{2**-126:.1e}" == "1.2e-38" and f"{2**-133:.1e}" == "9.2e-41"
+    assert "gradients in float32's normal range (down to about 1.2e-38) do not underflow" in prose
+    assert "bfloat16's smallest subnormal, about 9.2e-41, become zero" in prose
