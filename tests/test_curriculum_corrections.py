@@ -455,7 +455,7 @@ def test_the_float64_rope_test_computes_the_angles_and_their_cos_and_sin_in_floa
     text = decoder.checkpoint("rope-relative-positions-float64")  # wording fix, key kept
     assert "in float64 (the angles and their cos and sin too)" in text
     prose = decoder.prose
-    assert "Run that test in float64, including the angles $m\\theta_i$ and their cos and sin" in prose
+    assert "in float64, including the angles $m\\theta_i$ and their cos and sin" in prose
     assert "`LlamaRotaryEmbedding` computes the angles, cos and sin in float32" in prose
 
 
