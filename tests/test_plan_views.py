@@ -40,11 +40,12 @@ def test_without_a_list_it_offers_the_published_lists(client, track):
     assert f"?list={track.slug}" in page
 
 
-def test_the_form_defaults_to_today_twelve_weeks_and_every_module(client, alice, track):
+def test_the_form_defaults_to_today_the_tracks_weeks_and_every_module(client, alice, track):
+    # Four modules of 2.5 hours at Alice's 10 hours a week: one week.
     page = client.get("/plans/new/", {"list": track.slug}).text
     today = alice.local_today()
     assert f'value="{today.isoformat()}"' in page
-    assert f'value="{(today + timedelta(weeks=12)).isoformat()}"' in page
+    assert f'value="{(today + timedelta(weeks=1)).isoformat()}"' in page
     assert page.count('name="modules"') == 4
     assert page.count(" checked>") == 4
 
@@ -162,3 +163,29 @@ def test_plans_are_listed_newest_first(client, alice, track):
     page = client.get("/plans/").text
     assert page.index("Second") < page.index("First")
     assert "Abandoned" in page
+
+
+def test_the_default_end_follows_the_tracks_hours_at_the_weekly_target(client, alice):
+    from decimal import Decimal
+
+    from curriculum.models import Module
+
+    modules = make_modules(3, prefix="big")
+    Module.objects.filter(pk__in=[m.pk for m in modules]).update(hours=Decimal(72))
+    track = make_list(modules, slug="big")
+    alice.weekly_hours_target = Decimal(10)
+    alice.save(update_fields=["weekly_hours_target"])
+    client.force_login(alice)
+    page = client.get("/plans/new/", {"list": track.slug}).text
+    # 216 hours at 10 a week: 21.6 weeks, so 22.
+    assert f'value="{(alice.local_today() + timedelta(weeks=22)).isoformat()}"' in page
+
+
+@pytest.mark.parametrize(
+    ("hours", "weekly", "weeks"),
+    [(216, 10, 22), (10, 10, 1), (0.5, 10, 1), (0, 10, 0), (100, 0, 0)],
+)
+def test_weeks_for_rounds_up_to_whole_weeks(hours, weekly, weeks):
+    from learners.plans.pace import weeks_for
+
+    assert weeks_for(hours, weekly) == weeks

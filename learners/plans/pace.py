@@ -435,3 +435,10 @@ def day_text(day: date, today: date) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def weeks_for(hours: float, weekly_hours: float) -> int:
+    """Whole weeks that `hours` of study take at `weekly_hours` a week (0 without hours)."""
+    if not hours or not weekly_hours or weekly_hours <= 0:
+        return 0
+    return max(1, math.ceil(float(hours) / float(weekly_hours) - EPSILON))

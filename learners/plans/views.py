@@ -27,9 +27,10 @@ from learners.plans.changes import (
     start_plan,
 )
 from learners.plans.forms import PlanForm, PlanStartForm
+from learners.plans.pace import weeks_for
 from learners.plans.state import load_plan_state
 
-PLAN_WEEKS = 12
+PLAN_WEEKS = 12  # when the track's modules carry no hours
 
 
 def _get_plan_for_user(request: HttpRequest, pk: int) -> Plan:
@@ -64,10 +65,13 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     items = list(module_list.items.filter(module__retired_at__isnull=True).select_related("module"))
     choices = [(str(item.module_id), item.module.title) for item in items]
     today = request.user.local_today()
+    weekly = request.user.weekly_hours_target
+    # The track's own hours at the learner's weekly target: a 216-hour track at 10 h is 22 weeks.
+    hours = sum((item.module.hours or 0) for item in items)
     initial = {
         "start_date": today,
-        "target_end": today + timedelta(weeks=PLAN_WEEKS),
-        "weekly_hours": request.user.weekly_hours_target,
+        "target_end": today + timedelta(weeks=weeks_for(hours, weekly) or PLAN_WEEKS),
+        "weekly_hours": weekly,
         "modules": [value for value, _ in choices],
     }
     form = PlanStartForm(request.POST or None, initial=initial, module_choices=choices)
