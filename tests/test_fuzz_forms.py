@@ -72,6 +72,9 @@ VALUES: dict[str, bytes | list[bytes] | None] = {
     "markup": b'"><img src=x onerror=alert(1)>',
     "missing": None,
     "repeated": [b"1", b"2"],
+    # An id no database column holds, beside a real-looking one (compare needs two runs).
+    "huge id beside another": [b"1", b"9" * 25],
+    "huge negative id beside another": [b"1", b"-" + b"9" * 25],
 }
 BLANK = {"empty", "whitespace", "missing"}
 # Django reads form posts as UTF-8 with errors replaced, so these arrive as U+FFFD.
