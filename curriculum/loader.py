@@ -27,7 +27,7 @@ from curriculum.rendering import render_inline, render_markdown
 
 MAX_BYTES = 1_000_000
 # Part of every content hash: bump it when rendering changes, so the next load re-renders.
-RENDER_VERSION = b"trajectory-render-1\n"
+RENDER_VERSION = b"trajectory-render-2\n"
 INDEX_NAMES = {"readme", "index"}
 
 
