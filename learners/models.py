@@ -125,6 +125,9 @@ class LoginFailure(models.Model):
 
     email = models.CharField(max_length=254)  # as typed, lowercased
     address = models.GenericIPAddressField()
+    # A known device's id (throttle.DEVICE_COOKIE), "" for a new device: a known device is
+    # slowed by its own failures only.
+    device = models.CharField(max_length=32, blank=True, default="")
     at = models.DateTimeField(default=timezone.now, db_index=True)  # pruning old rows
 
     class Meta:
