@@ -1,7 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class LearnersConfig(AppConfig):
+    default = True
     name = "learners"
     verbose_name = "Learners"
 
@@ -18,3 +20,10 @@ class LearnersConfig(AppConfig):
             "dashboard", template="dashboard/_fragments.html", build=dashboard_fragments.build
         )
         register_page("module", template="study/_fragments.html", build=module_fragments.build)
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin on our site class, whose login page goes through the login throttle."""
+
+    default = False  # named in INSTALLED_APPS; LearnersConfig stays this module's default
+    default_site = "learners.accounts.admin_site.AdminSite"

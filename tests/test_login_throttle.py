@@ -403,3 +403,51 @@ def test_a_device_cookie_for_another_account_or_forged_counts_as_a_new_device(
     assert attempt(client).status_code == 429
     client.cookies[throttle.DEVICE_COOKIE] = "forged:value"
     assert attempt(client).status_code == 429
+
+
+# --- the admin's login page goes through the same rules --------------------------------------
+
+
+@pytest.fixture
+def root():
+    return User.objects.create_superuser("root@example.com", PASSWORD)
+
+
+def admin_attempt(client, password=PASSWORD, address=HOME, email="root@example.com"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": email, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_forty_wrong_admin_passwords_are_throttled_and_the_right_one_then_waits(
+    client, root, frozen, failed_checks
+):
+    statuses = [admin_attempt(client, password=f"guess-{n}").status_code for n in range(40)]
+    assert statuses[:5] == [200] * 5
+    assert 429 in statuses
+    assert len(failed_checks) < 40  # refused attempts checked no password
+    response = admin_attempt(client)
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert not logged_in(client)
+
+
+def test_admin_and_login_page_failures_share_one_budget(client, root, frozen):
+    for n in range(3):
+        attempt(client, email="root@example.com", password=f"guess-{n}")
+    for n in range(2):
+        admin_attempt(client, password=f"admin-guess-{n}")
+    assert admin_attempt(client).status_code == 429
+    assert attempt(client, email="root@example.com").status_code == 429
+
+
+def test_the_admin_login_still_logs_staff_in_and_refuses_learners(client, root, alice, frozen):
+    refused = admin_attempt(client, email="alice@example.com")
+    assert refused.status_code == 200 and not logged_in(client)
+    assert "staff account" in refused.text
+    assert LoginFailure.objects.filter(email="alice@example.com").count() == 1
+    response = admin_attempt(client)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert logged_in(client)

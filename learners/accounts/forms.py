@@ -96,6 +96,22 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+class AdminLoginForm(LoginForm):
+    """The admin's login page: the same form and throttle as /login/ (staff log in with their
+    email like everyone), and only staff get in, as with Django's AdminAuthenticationForm."""
+
+    error_messages = {
+        **LoginForm.error_messages,
+        "invalid_login": "That email and password don't match a staff account. "
+        "Check both and try again.",
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff:  # counted as a failure, like a wrong password
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
 class ThrottledPasswordChangeForm(PasswordChangeForm):
     """Django's form, with the old password counted like a login attempt (see
     throttle.check_password): a stolen session must not become a fast password oracle."""
