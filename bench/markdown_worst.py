@@ -22,6 +22,10 @@ The corpus (`corpus(n)`), each input cut or repeated to exactly n characters:
 
 Target (issue 12): the worst ratio ≤ 25× at both sizes. The `guarded` column says how the
 renderer answered: `markdown` (rendered), `plain` (over budget: shown as plain text).
+
+For comparison, the worst inputs at 2,000 characters are also rendered the way they were
+before the bounds (Python-Markdown and nh3 alone, `unguarded`); at 20,000 characters that
+would take minutes.
 """
 
 from __future__ import annotations
@@ -198,3 +202,26 @@ def run() -> None:
         worst = rows[0]
         verdict = "within" if worst[0] <= TARGET else "OVER"
         print(f"  worst: {worst[0]:.1f}× ({worst[1]}), {verdict} the {TARGET:.0f}× target")
+        if n <= 2_000:
+            _unguarded(n, rows[0][3])
+
+
+def _unguarded(n: int, prose_seconds: float) -> None:
+    """The ten slowest inputs rendered as before the bounds: Python-Markdown, then nh3."""
+    from curriculum.rendering import new_markdown, sanitize
+
+    texts = corpus(n)
+    renderer = new_markdown(anchors=False)
+    rows = []
+    for name, text in texts.items():
+        try:
+            seconds = cpu(lambda text=text: sanitize(renderer.reset().convert(text)))
+            rows.append((seconds / prose_seconds, name, ""))
+        except RecursionError:
+            rows.append((0.0, name, "RecursionError"))
+    rows.sort(key=lambda row: (row[2] != "", row[0]), reverse=True)
+    raised = [name for _, name, error in rows if error]
+    print(f"  unguarded (before the bounds), slowest 10 of {len(rows)}:")
+    for ratio, name, _ in [row for row in rows if not row[2]][:10]:
+        print(f"    {ratio:8.1f}×  {name}")
+    print(f"  unguarded: {len(raised)} inputs raised RecursionError: {', '.join(raised[:6])}")

@@ -1,8 +1,7 @@
 """How often one key (a learner, say) may do a costly thing: a fixed-window count in the cache.
 
-Django's cache is per process unless CACHES names a shared one (docs/configuration.md), so with
-several gunicorn workers each counts for itself: the limit is per worker, which still bounds
-what one learner can make the server do.
+Django's default cache is per process, so with several gunicorn workers each counts for
+itself: the limit is per worker, which still bounds what one learner can make the server do.
 """
 
 from __future__ import annotations
