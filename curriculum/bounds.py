@@ -162,15 +162,17 @@ def _price_block(block: list[str], start: int, add) -> None:
     length = len(text)
     line = start + 1
     add(BLOCK, line, "too many short paragraphs")
-    splits = items = 0
+    splits = items = elements = 0
     for each in block:
         if _SPLIT_LINE.match(each):
             splits += 1
+            elements += 1
         elif _ITEM_LINE.match(each):
             items += 1
+            elements += max(1, _depth(each))  # "- - - a" is three lists, each an element
     pairs = (LINE_PAIR_SPLIT * splits + LINE_PAIR_ITEM * items + LINE_PAIR * len(block)) * length
     add(
-        pairs + ELEMENT * (splits + items),
+        pairs + ELEMENT * elements,
         line,
         f"{len(block):,} lines without a blank line between them",
     )
