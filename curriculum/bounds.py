@@ -266,8 +266,10 @@ def _fences(lines: list[str]) -> list[Fence]:
                 end = candidates[pointer]
                 lang = match.group("lang") or ""
                 if match.group("attrs") is not None:
-                    classes = re.findall(r"\.([\w#.+-]+)", match.group("attrs"))
-                    lang = classes[0] if classes else ""
+                    # Only `{.lang}`: Python-Markdown reads other attributes its own way (and
+                    # skips a fence whose braces don't parse), so those lose them (rendering).
+                    simple = re.fullmatch(r"\s*\.([\w#+-]+)\s*", match.group("attrs"))
+                    lang = simple.group(1) if simple else ""
                 code = [len(lines[i]) for i in range(index + 1, end)]
                 info = line[len(fence) :].strip()
                 fences.append(

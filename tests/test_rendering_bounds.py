@@ -128,6 +128,17 @@ def test_a_short_python_block_is_highlighted_and_an_unlisted_language_is_plain()
     assert '<div class="highlight">' in perl and "<span class=" not in perl
 
 
+def test_fence_attributes_other_than_one_language_are_dropped_so_the_fence_is_what_was_priced():
+    # Python-Markdown skips a fence whose braces don't parse, which would leave 20,000 '['
+    # for its inline patterns; and {.perl} would reach a lexer we don't allow.
+    shape = bounds.measure("```{}}\n" + "[" * 20_000 + "\n```\n")
+    assert shape.problem is None and shape.fences[0].lang == ""
+    html = render_markdown("```{}}\n" + "[" * 20_000 + "\n```\n")
+    assert html.startswith('<div class="highlight">') and "[" * 100 in html
+    assert "<span class=" not in render_markdown("```{.perl}\nmy $x = <STDIN>;\n```")
+    assert '<span class="kn">import</span>' in render_markdown("```{.python}\nimport os\n```")
+
+
 def test_code_with_a_line_wider_than_the_limit_is_shown_plain():
     wide = "x = 1  # " + "a" * bounds.HIGHLIGHT_WIDTH
     html = render_markdown(f"```python\nimport os\n{wide}\n```")
