@@ -23,6 +23,11 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.CURRICULUM_DIR = REPO / "curriculum" / "content"
+    # Rate limits count in the cache (learners/lib/ratelimit.py): each test starts uncounted,
+    # as the database starts empty.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 # --- the browser ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import glob
 import json
 
 import pytest
-from django.core.cache import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,13 +25,6 @@ from tests.factories import make_modules, make_plan
 
 HTMX = {"HX-Request": "true"}
 PLAIN = "Shown as plain text"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
