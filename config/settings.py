@@ -41,7 +41,7 @@ if DEBUG:
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "learners.apps.AdminConfig",  # django.contrib.admin, its login behind our throttle
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

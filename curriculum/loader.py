@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from curriculum import body as body_facts
-from curriculum import frontmatter
+from curriculum import bounds, frontmatter
 from curriculum.models import Checkpoint, Module, Topic
 from curriculum.problems import CurriculumError, Problem
 from curriculum.rendering import render_inline, render_markdown
@@ -28,7 +28,7 @@ from curriculum.signals import curriculum_loaded
 
 MAX_BYTES = 1_000_000
 # Part of every content hash: bump it when rendering changes, so the next load re-renders.
-RENDER_VERSION = b"trajectory-render-1\n"
+RENDER_VERSION = b"trajectory-render-2\n"
 INDEX_NAMES = {"readme", "index"}
 
 
@@ -199,6 +199,18 @@ def read_and_parse(file: SourceFile, row: dict | None) -> tuple[Parsed | None, l
 def _analyse(item: Parsed) -> list[Problem]:
     facts, problems = body_facts.analyse(item.front.body, item.file.display, item.front.body_start)
     item.facts = facts
+    shape = bounds.measure(facts.body)
+    if shape.problem:
+        # Rendered, it would be shown as plain text: the author gets the line to fix instead.
+        line, why = shape.problem
+        problems.append(
+            Problem(
+                item.file.display,
+                item.front.body_start + line - 1,
+                f"{why}: too costly to render (see docs/curriculum-format.md, 'Limits')",
+            )
+        )
+        return problems
     item.body_html = render_markdown(facts.body)
     # Rendered here, before the write transaction: on SQLite that holds the write lock.
     for spec in facts.checkpoints:

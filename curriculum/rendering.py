@@ -3,6 +3,10 @@
 Python-Markdown renders (fenced code with Pygments classes, tables, heading anchors, LaTeX
 math as MathML); nh3 then removes anything that could run. Python-Markdown alone passes raw
 HTML through untouched, so nothing leaves this module unsanitized.
+
+Python-Markdown is quadratic on some shapes and recurses on nesting, so every text is priced
+first from its shape (`curriculum.bounds`): one over its budget is shown as plain text with
+the reason, and highlighting and formulas are spent from what the budget leaves.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from django.utils.text import slugify
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+
+from curriculum import bounds
 
 MATHML_TAGS = {
     "math", "semantics", "annotation", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
@@ -57,13 +63,59 @@ _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 
 
 def render_markdown(text: str, *, anchors: bool = True) -> str:
-    """Render markdown to sanitized HTML. Safe to mark safe; never raises on odd input."""
+    """Render markdown to sanitized HTML. Safe to mark safe; never raises on odd input, and
+    takes at most 25× the time of prose of the same length (bench/markdown_worst.py)."""
+    shape = bounds.measure(text)
+    if shape.problem:
+        return plain_text(text, shape.problem)
+    source, left = _spend_on_code(shape, bounds.normalize(text))
     renderer = _renderer(anchors)
+    renderer.formula_budget = left
     try:
-        rendered = renderer.reset().convert(text)
+        rendered = renderer.reset().convert(source)
+    except RecursionError:  # bounds.MAX_DEPTH should prevent it; never a 500 if not
+        return plain_text(text, (1, "nested too deep to render"))
     finally:
         renderer.reset()
     return sanitize(rendered)
+
+
+def plain_text(text: str, problem: tuple[int, str]) -> str:
+    """A text too costly to render, as escaped paragraphs with a line saying why: linear."""
+    line, why = problem
+    paragraphs = re.split(r"\n(?:[ ]*\n)+", bounds.normalize(text).strip("\n"))
+    body = "".join(
+        "<p>" + "<br>\n".join(html.escape(part) for part in paragraph.split("\n")) + "</p>\n"
+        for paragraph in paragraphs
+        if paragraph.strip()
+    )
+    note = (
+        f'<p class="markdown-plain">Shown as plain text, too costly to render as markdown '
+        f"(line {line}: {html.escape(why)}).</p>\n"
+    )
+    return note + body  # every character of the text is escaped: nothing for nh3 to remove
+
+
+def _spend_on_code(shape: bounds.Shape, source: str) -> tuple[str, float]:
+    """Highlight fenced code in order while the budget lasts and the language is one we
+    allow; the others lose their language, so Pygments shows them as plain text."""
+    left = shape.left
+    lines: list[str] | None = None
+    for fence in shape.fences:
+        cost = bounds.HIGHLIGHT * fence.code_length
+        if (
+            fence.lang.lower() in bounds.HIGHLIGHTED
+            and fence.widest <= bounds.HIGHLIGHT_WIDTH
+            and cost <= left
+        ):
+            left -= cost
+            continue
+        if fence.info:
+            if lines is None:
+                lines = source.split("\n")
+            opener = lines[fence.start]
+            lines[fence.start] = opener[: len(opener) - len(opener.lstrip(opener[0]))]
+    return ("\n".join(lines) if lines is not None else source), left
 
 
 _local = threading.local()
@@ -169,6 +221,17 @@ def latex_to_mathml(latex: str, *, display: bool) -> str:
     return mathml
 
 
+def _formula(md: markdown.Markdown, latex: str, *, display: bool) -> str:
+    """MathML while the render's budget lasts (render_markdown sets it), then plain code."""
+    cost = bounds.FORMULA + bounds.FORMULA_CHAR * len(latex)
+    left = getattr(md, "formula_budget", None)
+    if left is not None:
+        if cost > left:
+            return f'<code class="math-source">{html.escape(latex)}</code>'
+        md.formula_budget = left - cost
+    return latex_to_mathml(latex, display=display)
+
+
 class _BlockMathPreprocessor(Preprocessor):
     """`$$ … $$` on lines of their own (fenced code has been stashed already)."""
 
@@ -196,7 +259,7 @@ class _BlockMathPreprocessor(Preprocessor):
         return out
 
     def _stash(self, latex: str) -> list[str]:
-        placeholder = self.md.htmlStash.store(latex_to_mathml(latex.strip(), display=True))
+        placeholder = self.md.htmlStash.store(_formula(self.md, latex.strip(), display=True))
         return ["", placeholder, ""]
 
 
@@ -206,7 +269,7 @@ class _InlineMathProcessor(InlineProcessor):
         self.display = display
 
     def handleMatch(self, m: re.Match, data: str) -> tuple[str, int, int]:
-        placeholder = self.md.htmlStash.store(latex_to_mathml(m.group(1), display=self.display))
+        placeholder = self.md.htmlStash.store(_formula(self.md, m.group(1), display=self.display))
         return placeholder, m.start(0), m.end(0)
 
 

@@ -1,7 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class LearnersConfig(AppConfig):
+    default = True
     name = "learners"
     verbose_name = "Learners"
 
@@ -46,3 +48,10 @@ def _connect_page_cache() -> None:
     for model in (ModuleList, ModuleListItem):
         on_change(pagecache.curriculum_changed, model)
     curriculum_loaded.connect(pagecache.curriculum_changed, dispatch_uid="pagecache_load")
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin on our site class, whose login page goes through the login throttle."""
+
+    default = False  # named in INSTALLED_APPS; LearnersConfig stays this module's default
+    default_site = "learners.accounts.admin_site.AdminSite"

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
+from learners.lib.calendar_fields import CalendarDateField, CalendarDateTimeField
 from learners.lib.ownership import owned
 
 
@@ -83,7 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = CalendarDateTimeField(default=timezone.now)
     # Moves with every write that can change what the learner's pages show: the key of their
     # cached page sections (learners/web/pagecache.py). Server state, never exported.
     record_version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -141,6 +142,9 @@ class LoginFailure(models.Model):
 
     email = models.CharField(max_length=254)  # as typed, lowercased
     address = models.GenericIPAddressField()
+    # A known device's id (throttle.DEVICE_COOKIE), "" for a new device: a known device is
+    # slowed by its own failures only.
+    device = models.CharField(max_length=32, blank=True, default="")
     at = models.DateTimeField(default=timezone.now, db_index=True)  # pruning old rows
 
     class Meta:
@@ -189,16 +193,16 @@ class Plan(models.Model):
         ModuleList, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
     )
     goal = models.CharField("what will you build?", max_length=300)
-    start_date = models.DateField()
-    target_end = models.DateField()
+    start_date = CalendarDateField()
+    target_end = CalendarDateField()
     weekly_hours = models.DecimalField(
         max_digits=4,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("80"))],
     )
     status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = CalendarDateTimeField(auto_now_add=True)
+    ended_at = CalendarDateTimeField(null=True, blank=True)
 
     objects = PlanQuerySet.as_manager()
 
@@ -274,12 +278,12 @@ class ModuleProgress(models.Model):
     )
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="progress")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)  # done or skipped
+    started_at = CalendarDateTimeField(null=True, blank=True)
+    finished_at = CalendarDateTimeField(null=True, blank=True)  # done or skipped
     confidence = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = CalendarDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "module progress records"
@@ -305,7 +309,7 @@ class StatusChange(models.Model):
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     old_status = models.CharField(max_length=12, choices=Status.choices)
     new_status = models.CharField(max_length=12, choices=Status.choices)
-    at = models.DateTimeField(default=timezone.now)
+    at = CalendarDateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-at"]
@@ -328,7 +332,7 @@ class ConfidenceRating(models.Model):
     value = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = CalendarDateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-at"]
@@ -351,7 +355,7 @@ class CheckpointTick(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticks"
     )
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="ticks")
-    ticked_at = models.DateTimeField(default=timezone.now)
+    ticked_at = CalendarDateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -377,8 +381,8 @@ class Note(models.Model):
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(max_length=20_000)
     body_html = models.TextField()  # rendered and sanitized on save
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = CalendarDateTimeField(default=timezone.now)
+    updated_at = CalendarDateTimeField(auto_now=True)
     # The posting form's key (learners/submissions.py): a repeated post makes one note.
     submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
@@ -417,12 +421,12 @@ class StudySession(models.Model):
     module = models.ForeignKey(
         Module, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    date = models.DateField()  # the learner's local date
+    date = CalendarDateField()  # the learner's local date
     minutes = models.PositiveIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
     description = models.CharField("what I did", max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = CalendarDateTimeField(default=timezone.now)
     # The posting form's key (learners/submissions.py): a repeated post logs time once.
     submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
@@ -460,7 +464,7 @@ class Timer(models.Model):
     module = models.ForeignKey(
         Module, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = CalendarDateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.learner} since {self.started_at}"

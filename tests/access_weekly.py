@@ -1,7 +1,9 @@
 """Access cases for the weekly email's URLs (see tests/access_cases.py).
 
-- The preview and the email's own document are the requesting learner's own (staff may add
-  `?learner=<id>`; tests/test_weekly_preview.py tries that as owner, staff and another learner).
+- The preview and the email's own document are the requesting learner's own (staff who may view
+  accounts, `learners.view_user`, may add `?learner=<id>`; tests/test_weekly_preview.py tries
+  that as owner, staff with and without the permission and another learner, and
+  tests/test_security_access.py's walk as both staff roles).
 - The unsubscribe link needs no login: its signed token is the credential (tried with forged
   and mangled tokens in tests/test_weekly_email.py).
 """

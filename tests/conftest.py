@@ -56,9 +56,12 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.CURRICULUM_DIR = REPO / "curriculum" / "content"
-    # Rolled-back tests reuse ids and versions: no test may see another's cached sections.
+    # Each test starts uncounted and uncached, as the database starts empty: rate limits count
+    # in the default cache (learners/lib/ratelimit.py), and rolled-back tests reuse ids and
+    # versions, so no test may see another's cached page sections.
     from django.core.cache import caches
 
+    caches["default"].clear()
     caches["pages"].clear()
 
 

@@ -284,3 +284,27 @@ def test_the_admin_refuses_anonymous_visitors_and_learners_who_are_not_staff(cli
         assert client.get(url).status_code == 200, url
     assert tried == 2 * len(admin_urls(world))
     assert Module.objects.count() == 4
+
+
+def test_the_admin_login_lets_in_staff_only_and_is_throttled_for_every_role(client, world):
+    """/admin/login/ as anonymous, a learner who is not staff, and staff: one form for all,
+    behind the login throttle (tests/test_login_throttle.py has the rules)."""
+    from django.contrib.auth import SESSION_KEY
+
+    password = "a-long-password-123"  # tests/factories.make_learner's
+    staff = make_learner("staff@example.com", is_staff=True)
+    assert client.get("/admin/login/").status_code == 200  # anonymous
+    learner = client.post("/admin/login/", {"username": world["alice"].email, "password": password})
+    assert learner.status_code == 200 and SESSION_KEY not in client.session  # not staff
+    client.logout()
+    ok = client.post("/admin/login/", {"username": staff.email, "password": password})
+    assert ok.status_code == 302 and SESSION_KEY in client.session
+    client.logout()
+    for n in range(5):
+        wrong = client.post("/admin/login/", {"username": staff.email, "password": f"no-{n}"})
+        assert wrong.status_code == 200
+    refused = client.post("/admin/login/", {"username": staff.email, "password": password})
+    assert refused.status_code == 429 and SESSION_KEY not in client.session
+    assert (
+        client.post("/login/", {"username": staff.email, "password": password}).status_code == 429
+    )

@@ -451,3 +451,43 @@ def test_the_window_is_counted_in_the_database(alice, token, monkeypatch):
     assert tokens.spend(row, now=later) is None
     row.refresh_from_db()
     assert row.window_count == 1
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        [[1, -9e307], [2, 9e307]],
+        [[1, -9.99e307], [2, 9.99e307], [3, 0]],
+        [[1, 0], [2, 5e-324]],
+        [[0, 1], [5e-324, 2]],
+        [[1, 3], [2, 3]],
+        [[1e300, 1], [9.9e307, 2]],  # the API refuses 1e308 and up (payload.py)
+    ],
+)
+def test_a_run_with_extreme_finite_metrics_shows_on_every_page_and_can_be_deleted(
+    client, alice, modules, token, series
+):
+    response = post(
+        client, token, {"module": modules[0].slug, "metrics": {"s": {"series": series}}}
+    )
+    assert response.status_code == 201
+    run = Run.objects.get(learner=alice)
+    client.force_login(alice)
+    other = post(client, token, {"module": modules[0].slug, "metrics": {"s": {"value": 1}}})
+    assert other.status_code == 201
+    pages = [
+        f"/runs/{run.pk}/",
+        f"/runs/compare/?run={run.pk}&run={other.json()['id']}",
+        f"/modules/{modules[0].slug}/runs/",
+        "/runs/",
+        f"/modules/{modules[0].slug}/",
+        "/",
+    ]
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    # With s as the module's primary metric, its chart of runs draws the extremes too.
+    client.post(f"/modules/{modules[0].slug}/runs/metric/", {"name": "s"})
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    assert client.post(f"/runs/{run.pk}/delete/").status_code == 302
+    assert not Run.objects.filter(pk=run.pk).exists()

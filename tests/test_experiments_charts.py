@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+
+import pytest
 
 from learners.experiments.charts import MAX_POINTS, Curve, curves_chart, nice_ticks, thin
 
@@ -68,3 +71,48 @@ def test_ticks_are_round_numbers():
     assert nice_ticks(95, 310) == [100, 150, 200, 250, 300]
     assert nice_ticks(1, 12, integers=True) == [2, 4, 6, 8, 10, 12]
     assert nice_ticks(3, 3) == [3]
+
+
+# --- any finite value is drawn ----------------------------------------------------------------
+
+BIG = 1.7976931348623157e308  # the largest float
+TINY = 5e-324  # the smallest subnormal
+EXTREMES = {
+    "±max float": [[1, -BIG], [2, BIG]],
+    "near ±max": [[1, -9e307], [2, 9e307]],
+    "max twice": [[1, BIG], [2, BIG]],
+    "-max twice": [[1, -BIG], [2, -BIG]],
+    "one subnormal": [[1, 0], [2, TINY]],
+    "subnormal step": [[0, 1], [TINY, 2]],
+    "negative subnormals": [[1, -TINY], [2, TINY]],
+    "equal values": [[1, 5], [2, 5], [3, 5]],
+    "one point": [[7, 0.25]],
+    "one point at max": [[BIG, BIG]],
+    "huge steps": [[0, 1], [BIG, 2]],
+    "steps across all floats": [[-BIG, 1], [BIG, 2]],
+    "tiny steps": [[1, 1], [1 + 2.2e-16, 2]],
+    "tiny values": [[1, 1e-300], [2, 3e-300]],
+    "huge integers as steps": [[1, 1], [10**18, 2]],
+}
+NUMBER = re.compile(r' (?:x|y|x1|y1|x2|y2|cx|cy)="([^"]*)"| points="([^"]*)"')
+
+
+@pytest.mark.parametrize("points", EXTREMES.values(), ids=EXTREMES.keys())
+def test_any_finite_values_are_drawn_inside_the_plot(points):
+    svg = chart([Curve("A", points), Curve("B", points[:1], index=2)])
+    coordinates = []
+    for single, pairs in NUMBER.findall(svg):
+        for text in [single] if single else re.split(r"[ ,]", pairs):
+            coordinates.append(float(text))
+    assert coordinates
+    assert all(math.isfinite(value) and -1 <= value <= 480 for value in coordinates), svg
+
+
+@pytest.mark.parametrize("points", EXTREMES.values(), ids=EXTREMES.keys())
+def test_ticks_for_any_finite_range_are_finite_and_inside_it(points):
+    values = [y for _, y in points]
+    low, high = min(values), max(values)
+    ticks = nice_ticks(low, high)
+    assert ticks and all(math.isfinite(tick) for tick in ticks)
+    assert all(low <= tick <= high for tick in ticks) or ticks == [low]
+    assert len(ticks) <= 12

@@ -319,3 +319,14 @@ def test_with_no_run_the_week_before_the_run_page_says_so(client, alice, module)
     response = client.get(f"/runs/{run.pk}/vs-last-week/", follow=True)
     assert response.redirect_chain[-1][0] == f"/runs/{run.pk}/"
     assert "No run of this module logged loss in the week before this run." in response.text
+
+
+@pytest.mark.parametrize(
+    "number", ["9999999999999999999999999", "-9999999999999999999999999", "9223372036854775808"]
+)
+def test_a_run_number_no_database_can_hold_is_refused_not_a_500(client, alice, module, number):
+    run = make_run(alice, module, name="A")
+    client.force_login(alice)
+    response = client.get(f"/runs/compare/?run={run.pk}&run={number}")
+    assert response.status_code == 400
+    assert "Runs are chosen by their numbers." in response.text

@@ -305,3 +305,149 @@ def test_without_a_proxy_the_forwarded_header_is_ignored(settings):
         "/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.9"
     )
     assert throttle.client_address(request) == "198.51.100.7"
+
+
+# --- an attacker can slow guessing, never lock the owner out ----------------------------------
+
+ATTACKERS = ["198.51.100.21", "198.51.100.22", "198.51.100.23"]
+
+
+def attack(frozen, seconds: float, owner=None, every: float = 5.0) -> list[float]:
+    """Five wrong logins, then one wrong POST every 0.2 s from three rotating addresses for
+    `seconds` (refusals are free to send). Every `every` seconds `owner()` tries the right
+    password; returns the attack's seconds at which the owner got in."""
+    from django.test import Client
+
+    attacker = Client()
+    for n in range(5):
+        attempt(attacker, password="wrong-password", address=ATTACKERS[n % 3])
+    got_in = []
+    steps = round(seconds / 0.2)
+    for step in range(steps):
+        frozen.shift(0.2)
+        attempt(attacker, password="wrong-password", address=ATTACKERS[step % 3])
+        if owner is not None and step % round(every / 0.2) == 0 and owner():
+            got_in.append(round(step * 0.2, 1))
+    return got_in
+
+
+def test_the_owner_on_a_device_that_logged_in_before_gets_in_at_once_during_an_attack(
+    client, alice, frozen
+):
+    attempt(client)  # yesterday, on this browser
+    assert logged_in(client)
+    assert client.cookies[throttle.DEVICE_COOKIE].value
+    client.post("/logout/")
+    frozen.shift(timedelta(days=1))
+
+    def owner() -> bool:
+        response = attempt(client)
+        assert response.status_code in (200, 302), response.status_code
+        in_now = logged_in(client)
+        client.post("/logout/")
+        return in_now
+
+    got_in = attack(frozen, 150, owner)
+    assert len(got_in) == 30  # 30 of 30 tries over 150 s, none refused
+
+
+def test_during_an_attack_a_new_device_is_refused_but_told_the_other_way_in(client, alice, frozen):
+    attack(frozen, 40)
+    response = attempt(client)  # a browser that never logged in
+    assert response.status_code == 429
+    assert 'href="/password/reset/"' in response.text
+    assert "sign in with a link sent to your email" in response.text
+
+
+def test_the_emailed_link_signs_a_new_device_in_and_it_is_known_from_then_on(
+    client, alice, frozen, mailoutbox
+):
+    attack(frozen, 20)
+    client.post("/password/reset/", {"email": "alice@example.com"})
+    link = next(line for line in mailoutbox[-1].body.splitlines() if "/password/reset/" in line)
+    path = link[link.index("/password/reset/") :].strip()
+    form = client.get(path, follow=True)
+    new = "a-new-long-passphrase-789"
+    client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert logged_in(client)
+    client.post("/logout/")
+    # The attack goes on; this browser is now a known device.
+    attack_more = attack(frozen, 20, lambda: _logs_in(client, new), every=5)
+    assert len(attack_more) == 4
+
+
+def _logs_in(client, password) -> bool:
+    attempt(client, password=password)
+    in_now = logged_in(client)
+    client.post("/logout/")
+    return in_now
+
+
+def test_a_known_devices_own_wrong_passwords_still_slow_it(client, alice, frozen):
+    attempt(client)
+    client.post("/logout/")
+    fail(client, 5)
+    assert attempt(client).status_code == 429
+    frozen.shift(30)
+    attempt(client)
+    assert logged_in(client)
+
+
+def test_a_device_cookie_for_another_account_or_forged_counts_as_a_new_device(
+    client, alice, frozen
+):
+    User.objects.create_user("bob@example.com", PASSWORD)
+    attempt(client, email="bob@example.com")  # this browser knows bob's account, not alice's
+    client.post("/logout/")
+    attack(frozen, 10)
+    assert attempt(client).status_code == 429
+    client.cookies[throttle.DEVICE_COOKIE] = "forged:value"
+    assert attempt(client).status_code == 429
+
+
+# --- the admin's login page goes through the same rules --------------------------------------
+
+
+@pytest.fixture
+def root():
+    return User.objects.create_superuser("root@example.com", PASSWORD)
+
+
+def admin_attempt(client, password=PASSWORD, address=HOME, email="root@example.com"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": email, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_forty_wrong_admin_passwords_are_throttled_and_the_right_one_then_waits(
+    client, root, frozen, failed_checks
+):
+    statuses = [admin_attempt(client, password=f"guess-{n}").status_code for n in range(40)]
+    assert statuses[:5] == [200] * 5
+    assert 429 in statuses
+    assert len(failed_checks) < 40  # refused attempts checked no password
+    response = admin_attempt(client)
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert not logged_in(client)
+
+
+def test_admin_and_login_page_failures_share_one_budget(client, root, frozen):
+    for n in range(3):
+        attempt(client, email="root@example.com", password=f"guess-{n}")
+    for n in range(2):
+        admin_attempt(client, password=f"admin-guess-{n}")
+    assert admin_attempt(client).status_code == 429
+    assert attempt(client, email="root@example.com").status_code == 429
+
+
+def test_the_admin_login_still_logs_staff_in_and_refuses_learners(client, root, alice, frozen):
+    refused = admin_attempt(client, email="alice@example.com")
+    assert refused.status_code == 200 and not logged_in(client)
+    assert "staff account" in refused.text
+    assert LoginFailure.objects.filter(email="alice@example.com").count() == 1
+    response = admin_attempt(client)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert logged_in(client)

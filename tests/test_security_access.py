@@ -262,6 +262,9 @@ def is_admin_login(response) -> bool:
     return response.status_code == 302 and urlsplit(response["Location"]).path == "/admin/login/"
 
 
+WEEKLY_PREVIEWS = ["/email/weekly/preview/", "/email/weekly/preview/email/"]
+
+
 def walk_admin(world, walk: Walk) -> None:
     urls = admin_urls(world)
     superuser = make_learner("root@example.com", is_staff=True, is_superuser=True)
@@ -295,6 +298,15 @@ def walk_admin(world, walk: Walk) -> None:
             usable = kind in {"list", "change", "history", "app"}
             if is_super and usable and response.status_code != 200:
                 walk.leak(f"{role} GET {url}: {response.status_code}, not 200")
+        # The one page outside the admin where staff read another learner's record.
+        for url in WEEKLY_PREVIEWS:
+            with undone(client):
+                response = client.get(url, {"learner": world["alice"].pk})
+            walk.tried("admin", role)
+            if is_super != (response.status_code == 200) or (
+                not is_super and (response.status_code != 404 or leaked_markers(response))
+            ):
+                walk.leak(f"{role} GET {url}?learner=alice: {response.status_code}")
     after_counts = {model: model._default_manager.count() for model in admin.site._registry}
     if after_counts != before_counts:
         walk.leak("an admin request changed rows")
@@ -325,13 +337,16 @@ def test_nobody_reaches_what_is_not_theirs_anywhere(world, capsys):
     # The markers are real: alice sees each of them somewhere (or finding none proves nothing).
     assert walk.seen_by_owner == set(MARKERS)
     # Every URL of the site as three roles, twice (plain and htmx); the API's six requests as six
-    # roles; every admin URL as four roles (the two refused ones with GET and POST).
+    # roles; every admin URL as four roles (the two refused ones with GET and POST), and the
+    # weekly previews of another learner as both staff roles.
     site_urls = sum(1 for case in CASES.values() if case.kind != "api")
     assert sum(walk.cases[("pages", r)] for r in roles) == 3 * site_urls
     assert sum(walk.cases[("htmx", r)] for r in roles) == 3 * site_urls
     assert sum(walk.cases[("api", r)] for r in roles) == 36
     admin_count = len(admin_urls(world))
-    assert sum(walk.cases[("admin", r)] for r in roles) == 6 * admin_count
+    assert sum(walk.cases[("admin", r)] for r in roles) == 6 * admin_count + 2 * len(
+        WEEKLY_PREVIEWS
+    )
     assert admin_count >= 5 * len(admin.site._registry)
 
 

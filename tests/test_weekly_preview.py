@@ -38,7 +38,12 @@ def planned(alice, bob):
 
 @pytest.fixture
 def staff(db):
-    return make_learner("staff@example.com", is_staff=True)
+    """Staff who may view accounts: the permission the admin's own user list asks for."""
+    from django.contrib.auth.models import Permission
+
+    user = make_learner("staff@example.com", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_user"))
+    return user
 
 
 def test_the_learner_sees_this_weeks_email(client, planned):
@@ -92,6 +97,16 @@ def test_staff_can_preview_any_learners_email(client, planned, staff):
     body = client.get(BODY, {"learner": alice.pk})
     assert body.status_code == 200 and "Alice&#x27;s secret goal" in body.text
     assert client.get(PAGE, {"learner": 987654}).status_code == 404
+
+
+def test_staff_without_permission_to_view_accounts_get_404_for_a_learners_email(client, planned):
+    alice, _ = planned
+    client.force_login(make_learner("helper@example.com", is_staff=True))  # no permissions
+    for url in (PAGE, BODY):
+        response = client.get(url, {"learner": alice.pk})
+        assert response.status_code == 404
+        assert "secret goal" not in response.text
+    assert client.get("/admin/learners/user/").status_code == 403  # as the admin says
 
 
 def test_another_learner_asking_for_someone_elses_email_gets_404(client, planned):

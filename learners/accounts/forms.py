@@ -82,31 +82,48 @@ class LoginForm(AuthenticationForm):
         if not email or not password:
             return self.cleaned_data  # the field errors say what is missing
         address = throttle.client_address(self.request)
+        device = throttle.device_for(self.request, email)
 
         def authenticates() -> bool:
             super(LoginForm, self).clean()  # raises "invalid_login" when they don't match
             return True
 
         try:
-            throttle.attempt(email, address, authenticates)
+            throttle.attempt(email, address, authenticates, device=device)
         except throttle.Throttled as refused:
             self.refusal = refused.refusal
             raise ValidationError(refusal_message(self.refusal), code="throttled") from None
         return self.cleaned_data
 
 
+class AdminLoginForm(LoginForm):
+    """The admin's login page: the same form and throttle as /login/ (staff log in with their
+    email like everyone), and only staff get in, as with Django's AdminAuthenticationForm."""
+
+    error_messages = {
+        **LoginForm.error_messages,
+        "invalid_login": "That email and password don't match a staff account. "
+        "Check both and try again.",
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff:  # counted as a failure, like a wrong password
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
 class ThrottledPasswordChangeForm(PasswordChangeForm):
     """Django's form, with the old password counted like a login attempt (see
     throttle.check_password): a stolen session must not become a fast password oracle."""
 
-    def __init__(self, user, *args, address: str = "", **kwargs) -> None:
+    def __init__(self, user, *args, address: str = "", device: str = "", **kwargs) -> None:
         super().__init__(user, *args, **kwargs)
-        self.address = address
+        self.address, self.device = address, device
 
     @sensitive_variables("old_password")
     def clean_old_password(self) -> str:
         old_password = self.cleaned_data["old_password"]
-        if not password_matches(self.user, old_password, self.address):
+        if not password_matches(self.user, old_password, self.address, device=self.device):
             raise ValidationError(
                 self.error_messages["password_incorrect"], code="password_incorrect"
             )
@@ -114,11 +131,13 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
 
 
 @sensitive_variables("password")
-def password_matches(user, password: str, address: str, *, unchanged: str = "") -> bool:
+def password_matches(
+    user, password: str, address: str, *, unchanged: str = "", device: str = ""
+) -> bool:
     """throttle.check_password() for a form: a wait becomes the field's error, `unchanged`
     added to it ("Nothing was deleted.")."""
     try:
-        return throttle.check_password(user, password, address)
+        return throttle.check_password(user, password, address, device=device)
     except throttle.Throttled as refused:
         wait = describe_wait(refused.refusal.seconds)
         raise ValidationError(
@@ -135,7 +154,8 @@ def refusal_message(refusal: throttle.Refusal) -> str:
         )
     return (
         "Too many failed logins for this email address. "
-        f"Wait {describe_wait(refusal.seconds)}, then try again."
+        f"Wait {describe_wait(refusal.seconds)}, then try again. "
+        "Or sign in with a link sent to your email."
     )
 
 

@@ -60,6 +60,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        throttle.remember_device(self.request, response, form.get_user())
+        return response
+
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         response = super().form_invalid(form)
         if form.refusal is not None:
@@ -78,7 +83,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
 
     def get_form_kwargs(self) -> dict:
-        return super().get_form_kwargs() | {"address": throttle.client_address(self.request)}
+        return super().get_form_kwargs() | {
+            "address": throttle.client_address(self.request),
+            "device": throttle.device_for(self.request, self.request.user.email),
+        }
 
 
 password_change = PasswordChangeView.as_view()
@@ -94,9 +102,24 @@ password_reset = auth_views.PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html"
-)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link, which is also the way in for a new device while someone keeps the
+    account's login slowed (learners/accounts/throttle.py): setting the password logs this
+    browser in, makes it a known device, and forgets the account's failures."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    post_reset_login = True
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        throttle.clear(throttle.normalize_email(form.user.email))
+        throttle.remember_device(self.request, response, form.user)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
 )

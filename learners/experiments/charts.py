@@ -9,9 +9,10 @@ highest values. Long curves are thinned to MAX_POINTS for drawing; the table use
 
 from __future__ import annotations
 
-import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal, localcontext
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -47,23 +48,52 @@ def nice_ticks(
     low: float, high: float, count: int = TICKS, *, integers: bool = False
 ) -> list[float]:
     """Round values from `low` to `high` for axis labels: steps of 1, 2, 2.5 or 5 × 10ⁿ
-    (whole steps only when `integers`, e.g. epochs)."""
+    (whole steps only when `integers`, e.g. epochs).
+
+    In decimal arithmetic, so any two finite floats work: a range wider than the largest
+    float (-9e307 to 9e307) or narrower than the smallest (0 to 5e-324) gets its ticks too.
+    """
     if high <= low:
         return [low]
-    raw = (high - low) / max(count - 1, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    # The first round step near the raw one: a little under is fine (a tick more, not fewer).
-    steps = [m * magnitude for m in (1, 2, 2.5, 5, 10)]
-    if integers:
-        steps = [max(1, round(step)) for step in steps if step >= 1 and step == int(step)] or [1]
-    step = next((step for step in steps if step >= raw * 0.7), steps[-1])
-    first = math.ceil(low / step) * step
-    ticks = []
-    value = first
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
+    with localcontext() as context:
+        context.prec = 28
+        lo, hi = Decimal(low), Decimal(high)  # exact
+        raw = (hi - lo) / max(count - 1, 1)
+        magnitude = Decimal(1).scaleb(raw.adjusted())  # 10 ** floor(log10(raw))
+        # The first round step near the raw one: a little under is fine (a tick more, not fewer).
+        steps = [m * magnitude for m in (1, 2, Decimal("2.5"), 5, 10)]
+        if integers:
+            steps = [
+                max(Decimal(1), step) for step in steps if step >= 1 and step == step.to_integral()
+            ] or [Decimal(1)]
+        step = next((step for step in steps if step >= raw * Decimal("0.7")), steps[-1])
+        value = (lo / step).to_integral(rounding=ROUND_CEILING) * step
+        ticks: list[float] = []
+        while value <= hi and len(ticks) <= 2 * count:
+            ticks.append(float(value) + 0.0)  # the nearest float, never past low or high
+            value += step
+    return ticks or [low]
+
+
+def _widened(low: float, high: float, *, room: float, flat_pad: float) -> tuple[float, float]:
+    """An axis's range: `room` of the span either side, or `flat_pad` either side of a single
+    value — never past the largest float, and never empty."""
+    pad = high * room - low * room if high > low else flat_pad  # (high - low) * room overflows
+    low, high = max(low - pad, -sys.float_info.max), min(high + pad, sys.float_info.max)
+    if high <= low:  # ±1 vanished in rounding (1e300 + 1 == 1e300): a tenth of the value
+        pad = abs(low) * 0.1
+        low, high = max(low - pad, -sys.float_info.max), min(high + pad, sys.float_info.max)
+    return low, high
+
+
+def _fraction(low: float, high: float) -> Callable[[float], float]:
+    """Where a value lies from `low` (0) to `high` (1). A span wider than the largest float
+    (-9e307 to 9e307) is measured in halves, which never overflow."""
+    span = high - low
+    if span != float("inf"):
+        return lambda value: (value - low) / span
+    half = high / 2 - low / 2
+    return lambda value: (value / 2 - low / 2) / half
 
 
 def label(value: float) -> str:
@@ -88,22 +118,16 @@ def curves_chart(
     ys = [point[1] for curve in curves for point in curve.points]
     if not xs:
         return format_html('<p class="muted small">No points to draw for {}.</p>', title)
-    x_low, x_high = min(xs), max(xs)
+    x_low, x_high = _widened(min(xs), max(xs), room=0.0, flat_pad=1.0)
     y_low, y_high = min(ys), max(ys)
-    if x_high == x_low:
-        x_low, x_high = x_low - 1, x_high + 1
-    if y_high == y_low:
-        pad = abs(y_low) * 0.1 or 1
-        y_low, y_high = y_low - pad, y_high + pad
-    else:
-        pad = (y_high - y_low) * 0.05
-        y_low, y_high = y_low - pad, y_high + pad
+    y_low, y_high = _widened(y_low, y_high, room=0.05, flat_pad=abs(y_low) * 0.1 or 1.0)
+    x_at, y_at = _fraction(x_low, x_high), _fraction(y_low, y_high)
 
     def px(x: float) -> float:
-        return PLOT_LEFT + (x - x_low) / (x_high - x_low) * (PLOT_RIGHT - PLOT_LEFT)
+        return PLOT_LEFT + x_at(x) * (PLOT_RIGHT - PLOT_LEFT)
 
     def py(y: float) -> float:
-        return PLOT_BOTTOM - (y - y_low) / (y_high - y_low) * (PLOT_BOTTOM - PLOT_TOP)
+        return PLOT_BOTTOM - y_at(y) * (PLOT_BOTTOM - PLOT_TOP)
 
     parts: list[SafeString] = []
     for tick in nice_ticks(y_low, y_high):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
+from learners.lib.calendar_fields import CalendarDateTimeField
 from learners.lib.ownership import owned
 from learners.record.models import Failure
 
@@ -30,12 +31,12 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80)
     prefix = models.CharField(max_length=16)  # the token's first characters, to tell tokens apart
     token_hash = models.CharField(max_length=64, unique=True)  # sha256 hex of the whole token
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = CalendarDateTimeField(default=timezone.now)
+    last_used_at = CalendarDateTimeField(null=True, blank=True)
+    revoked_at = CalendarDateTimeField(null=True, blank=True)
     # The rate limit's fixed window (learners/experiments/tokens.py): kept in the row, not in a
     # per-process cache, so the limit holds however many gunicorn workers answer.
-    window_started_at = models.DateTimeField(null=True, blank=True)
+    window_started_at = CalendarDateTimeField(null=True, blank=True)
     window_count = models.PositiveIntegerField(default=0)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -88,7 +89,7 @@ class Run(models.Model):
     )
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = CalendarDateTimeField(default=timezone.now)
     git_sha = models.CharField(max_length=40, blank=True)
     git_branch = models.CharField(max_length=200, blank=True)
     git_dirty = models.BooleanField(default=False)
@@ -108,7 +109,7 @@ class Run(models.Model):
     # sha256 of the request that made the run, canonical JSON: a retry with the same key must
     # carry the same body, or it is refused rather than silently answered with another run.
     request_hash = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = CalendarDateTimeField(default=timezone.now)
 
     objects = RunQuerySet.as_manager()
 

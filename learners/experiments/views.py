@@ -33,6 +33,7 @@ from learners.experiments.forms import (
     TokenForm,
 )
 from learners.experiments.models import ApiToken, ModuleMetric, Run, RunMetric
+from learners.lib.ids import parse_id
 from learners.lib.weeks import local_midnight
 
 CLIENT_PATH = Path(__file__).resolve().parent / "client" / "trajectory_client.py"
@@ -359,9 +360,8 @@ def run_vs_last_week(request: HttpRequest, pk: int) -> HttpResponse:
 def _run_ids(request: HttpRequest) -> tuple[list[int], str]:
     ids: list[int] = []
     for raw in request.GET.getlist("run"):
-        try:
-            value = int(raw)
-        except ValueError:
+        value = parse_id(raw.strip())
+        if value is None:
             return [], "Runs are chosen by their numbers."
         if value not in ids:
             ids.append(value)

@@ -103,7 +103,10 @@ def import_json(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 def account_delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(
-        request.POST, user=request.user, address=throttle.client_address(request)
+        request.POST,
+        user=request.user,
+        address=throttle.client_address(request),
+        device=throttle.device_for(request, request.user.email),
     )
     if not form.is_valid():
         return _page(request, delete_form=form, status=422)

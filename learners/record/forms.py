@@ -199,14 +199,17 @@ class DeleteAccountForm(forms.Form):
         error_messages={"required": "Type your password to confirm."},
     )
 
-    def __init__(self, *args, user, address: str = "", **kwargs) -> None:
+    def __init__(self, *args, user, address: str = "", device: str = "", **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
         self.address = address  # the client's, for the password throttle
+        self.device = device  # this browser's, if it is a known device of the account
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not password_matches(self.user, password, self.address, unchanged=NOTHING_DELETED):
+        if not password_matches(
+            self.user, password, self.address, unchanged=NOTHING_DELETED, device=self.device
+        ):
             raise ValidationError(f"That isn't your password. {NOTHING_DELETED}")
         return password

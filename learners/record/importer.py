@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -87,6 +87,40 @@ def _api_rules(instance) -> dict[str, list[str]]:
     ):
         return {"series": problems}
     return {}
+
+
+def _calendar_rules(instance, learner) -> dict[str, list[str]]:
+    """The dates the forms and the runs API would have refused in this row. A moment (when a
+    note was written, a run started, a box ticked) is from 2000 to a day from now, as the
+    API's started_at; a study session's or a failure's day is one that has happened, as the
+    forms' check_day(); a plan starts in 2000 or later and ends after it, within the plan
+    form's limit. Pages turn every date into the learner's day and step weeks from it."""
+    from learners.models import Plan, StudySession
+    from learners.plans.forms import MAX_PLAN_DAYS
+    from learners.record.models import Failure
+    from learners.web.forms import check_day
+
+    problems: dict[str, list[str]] = {}
+    latest = timezone.now() + timedelta(days=1)
+    for field_ in instance._meta.concrete_fields:
+        value = getattr(instance, field_.attname)
+        if isinstance(field_, models.DateTimeField) and value is not None:
+            if value.year < 2000:
+                problems[field_.name] = ["That is before the year 2000."]
+            elif value > latest:
+                problems[field_.name] = ["That is in the future."]
+    days = {StudySession: "date", Failure: "happened_on"}
+    if name := days.get(type(instance)):
+        try:
+            check_day(getattr(instance, name), learner.local_today())
+        except ValidationError as error:
+            problems[name] = error.messages
+    if isinstance(instance, Plan):
+        if instance.start_date < date(2000, 1, 1):
+            problems["start_date"] = ["That start date is too far in the past."]
+        elif not 0 < (instance.target_end - instance.start_date).days <= MAX_PLAN_DAYS:
+            problems["target_end"] = ["The target end must be after the start, within three years."]
+    return problems
 
 
 def parse(raw: bytes) -> dict:
@@ -336,7 +370,7 @@ class _Importer:
                 value = self._field_value(model, row, spec)
                 setattr(instance, spec.field.attname, value)
                 given[spec.field.attname] = value
-            self._validate(model, row, instance, specs)
+            self._validate(model, row, instance, specs, self.learner)
             instances.append((local_id, instance, given))
         self._save(model, instances)
         for local_id, instance, _ in instances:
@@ -415,7 +449,7 @@ class _Importer:
         return value
 
     @staticmethod
-    def _validate(model, row, instance, specs) -> None:
+    def _validate(model, row, instance, specs, learner) -> None:
         """The model's own validation (lengths, choices, ranges, its clean()), plus the runs
         API's rules for what only the API checks (a run's config, a metric's curve); the
         database checks the constraints when the row is written."""
@@ -424,7 +458,7 @@ class _Importer:
         try:
             instance.clean_fields(exclude=exclude)
             instance.clean()
-            if problems := _api_rules(instance):
+            if problems := _api_rules(instance) or _calendar_rules(instance, learner):
                 raise ValidationError(problems)
         except ValidationError as error:
             raise ImportRefused(f"{_row_name(model, row)}: {_messages(error)}") from error

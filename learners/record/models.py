@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
+from learners.lib.calendar_fields import CalendarDateField, CalendarDateTimeField
 from learners.lib.ownership import owned
 from learners.models import Plan
 
@@ -76,12 +77,12 @@ class Failure(models.Model):
     lesson = models.TextField("lesson learned", max_length=20_000, blank=True)
     lesson_html = models.TextField(blank=True)  # rendered and sanitized on save
     # When the lesson was first written: the timeline shows it then, not when the failure was.
-    lesson_at = models.DateTimeField(null=True, blank=True)
+    lesson_at = CalendarDateTimeField(null=True, blank=True)
     resolved = models.BooleanField(default=False)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    happened_on = models.DateField()  # the learner's local date
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = CalendarDateTimeField(null=True, blank=True)
+    happened_on = CalendarDateField()  # the learner's local date
+    created_at = CalendarDateTimeField(default=timezone.now)
+    updated_at = CalendarDateTimeField(auto_now=True)
     # The posting form's key (learners/submissions.py): a repeated post logs one failure.
     submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 

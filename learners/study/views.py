@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from curriculum.models import Checkpoint, Module, slug_param
 from curriculum.rendering import render_markdown
 from curriculum.views import module_for_page
+from learners.lib import ratelimit
 from learners.lib.submissions import key_from, save_once
 from learners.models import Note
 from learners.study.forms import ConfidenceForm, NoteForm, StatusForm, TickForm
@@ -34,6 +35,24 @@ def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _get_active_module(slug: str) -> Module:
     return get_object_or_404(Module.objects.active(), slug=slug)
+
+
+# Previews render markdown and save nothing: a script could ask for them in a loop.
+PREVIEWS_PER_MINUTE = 30
+
+
+def _preview_refused(request: HttpRequest) -> HttpResponse | None:
+    """429 with Retry-After once the learner has asked for PREVIEWS_PER_MINUTE previews."""
+    wait = ratelimit.hit(f"note-preview:{request.user.pk}", limit=PREVIEWS_PER_MINUTE, window=60)
+    if wait is None:
+        return None
+    response = HttpResponse(
+        f"Too many previews in a minute: try again in {wait} seconds.",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _get_note_for_user(request: HttpRequest, pk: int) -> Note:
@@ -133,6 +152,8 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST or None, instance=note)
     preview = None
     if request.method == "POST":
+        if "preview" in request.POST and (refused := _preview_refused(request)):
+            return refused
         if "preview" in request.POST and form.is_valid():
             preview = render_markdown(form.cleaned_data["body"], anchors=False)
         elif form.is_valid():
@@ -161,6 +182,8 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def note_preview(request: HttpRequest) -> HttpResponse:
     """The markdown as it will look, sanitized like the saved note; a fragment for htmx."""
+    if refused := _preview_refused(request):
+        return refused
     body = request.POST.get("body", "")[:20_000]
     html = render_markdown(body, anchors=False) if body.strip() else ""
     if request.htmx:

@@ -20,6 +20,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from learners.lib.ids import parse_id
 from learners.lib.weeks import local_date, previous_week
 from learners.models import User
 from learners.weekly.report import WeeklyReport, build_report
@@ -45,16 +46,22 @@ PREVIEW_BODY_CSP = {
 SANDBOX = " ".join(PREVIEW_BODY_CSP["sandbox"])
 
 
+# Reading another learner's email is reading their account: the permission the admin's own
+# list of accounts asks for, not merely being staff.
+VIEW_ACCOUNTS = "learners.view_user"
+
+
 def _learner_to_preview(request: HttpRequest) -> User:
-    """The learner whose email to show: yourself, or (staff only) anyone by `?learner=<id>`.
-    Anyone else asking for another learner gets a 404, as for any object they don't own."""
+    """The learner whose email to show: yourself, or (staff who may view accounts) anyone by
+    `?learner=<id>`. Anyone else asking for another learner gets a 404, as for any object they
+    don't own."""
     wanted = request.GET.get("learner")
     if wanted is None or wanted == str(request.user.pk):
         return request.user
-    # isdigit() alone passes "²" and other digits int() refuses.
-    if not request.user.is_staff or not (wanted.isascii() and wanted.isdigit()):
+    pk = parse_id(wanted)
+    if pk is None or not (request.user.is_staff and request.user.has_perm(VIEW_ACCOUNTS)):
         raise Http404("No such learner.")
-    return get_object_or_404(User, pk=int(wanted))
+    return get_object_or_404(User, pk=pk)
 
 
 def _this_weeks_report(learner: User) -> WeeklyReport | None:
