@@ -30,6 +30,7 @@ from learners.models import (
     User,
 )
 from learners.record import demo as record_demo
+from learners.review import demo as review_demo
 
 DEMO_EMAIL = "demo@trajectory.example"
 DEMO_PASSWORD = "trajectory-demo"  # noqa: S105 — printed on purpose; a local demo account
@@ -203,6 +204,7 @@ def _write_history(user: User, track: ModuleList, today: date) -> None:
     later = _Clock(start + STORIES_FROM, user)
     record_demo.seed(user, plan, modules, later, rng)
     experiments_demo.seed(user, plan, modules, later, rng)
+    review_demo.seed(user, rng)
 
 
 def _module_story(

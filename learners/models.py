@@ -82,6 +82,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     weekly_email_hour = models.PositiveSmallIntegerField(
         default=8, validators=[MaxValueValidator(23)]
     )
+    # Review (learners/review/): at most this many cards a day; the rest wait, most forgotten
+    # first, so a return after a gap never meets a wall of cards.
+    daily_reviews = models.PositiveSmallIntegerField(
+        "reviews a day",
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="At most this many cards a day; the rest wait for the next days.",
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = CalendarDateTimeField(default=timezone.now)
@@ -268,6 +276,63 @@ class Status(models.TextChoices):
     DONE = "done", "Done"
     SKIPPED = "skipped", "Skipped"
 
+
+
+@owned
+class PlanPause(models.Model):
+    """Days the plan stands still (a holiday, illness, a crunch at work): the pace, the weekly
+    target and the weekly email skip them, and the target end moves on by as many days."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pauses")
+    starts_on = CalendarDateField()
+    resumes_on = CalendarDateField()  # the first day of study again
+    created_at = CalendarDateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resumes_on__gt=models.F("starts_on")), name="pause_resumes_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} paused {self.starts_on} – {self.resumes_on}"
+
+    @property
+    def days(self) -> int:
+        return (self.resumes_on - self.starts_on).days
+
+    def days_within(self, first, end) -> int:
+        """Paused days in [first, end)."""
+        return max((min(self.resumes_on, end) - max(self.starts_on, first)).days, 0)
+
+
+class RevisionChange(models.TextChoices):
+    END = "end", "Moved the target end"
+    HOURS = "hours", "Changed the weekly hours"
+    DROP = "drop", "Dropped the optional modules"
+
+
+@owned
+class PlanRevision(models.Model):
+    """A re-plan, kept with what it replaced: the plan's history, not a silent edit."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions")
+    at = CalendarDateTimeField(default=timezone.now)
+    change = models.CharField(max_length=10, choices=RevisionChange.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    old_target_end = CalendarDateField(null=True, blank=True)
+    new_target_end = CalendarDateField(null=True, blank=True)
+    old_weekly_hours = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    new_weekly_hours = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    dropped = models.JSONField(default=list, blank=True)  # the modules' slugs and titles
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.get_change_display()}"
 
 @owned
 class ModuleProgress(models.Model):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("learners.record.urls")),
     path("", include("learners.experiments.urls")),
     path("", include("learners.weekly.urls")),
+    path("", include("learners.review.urls")),
 ]

@@ -12,7 +12,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-AREAS = ("tests.access_record", "tests.access_experiments", "tests.access_weekly")
+AREAS = (
+    "tests.access_record",
+    "tests.access_experiments",
+    "tests.access_weekly",
+    "tests.access_review",
+)
 
 
 @dataclass(frozen=True)

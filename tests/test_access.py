@@ -23,7 +23,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from curriculum.models import Module, ModuleList
-from learners.models import CheckpointTick, Note, Plan, StudySession, Timer
+from learners.models import (
+    CheckpointTick,
+    Note,
+    Plan,
+    PlanPause,
+    PlanRevision,
+    StudySession,
+    Timer,
+)
 from tests.access_cases import Case
 from tests.access_cases import areas as extra_areas
 from tests.factories import make_learner, make_list, make_modules, make_plan
@@ -55,6 +63,11 @@ CASES: dict[str, Case] = {
     "plan_detail": Case("object", args=("plan",)),
     "plan_edit": Case("object", args=("plan",)),
     "plan_end": Case("object", method="POST", args=("plan",), data=(("outcome", "abandoned"),)),
+    "plan_pause": Case(
+        "object", method="POST", args=("plan",), data=(("resumes_on", "2099-01-01"),)
+    ),
+    "plan_resume": Case("object", method="POST", args=("plan",)),
+    "plan_replan": Case("object", method="POST", args=("plan",), data=(("change", "end"),)),
     "plan_item_add": Case(
         "object", method="POST", args=("plan",), data=(("module", "extra-0000"),)
     ),
@@ -163,6 +176,8 @@ def owners_record(world) -> tuple:
     alice = world["alice"]
     return (
         list(Plan.objects.filter(learner=alice).values()),
+        list(PlanPause.objects.filter(plan__learner=alice).values()),
+        list(PlanRevision.objects.filter(plan__learner=alice).values()),
         list(alice.plans.get(pk=world["plan"]).items.values()),
         list(Note.objects.filter(learner=alice).values()),
         list(StudySession.objects.filter(learner=alice).values()),

@@ -10,6 +10,7 @@ import pytest
 from learners.experiments import summary as experiments
 from learners.models import Note, Status, StudySession
 from learners.record import summary as record
+from learners.review import summary as review
 from learners.study.progress import set_status, set_tick
 from tests.factories import make_list, make_modules, make_plan
 
@@ -109,9 +110,11 @@ def test_the_dashboard_query_count_does_not_grow_with_history(
     _history(alice, modules, sessions, notes)
     client.force_login(alice)
     # session, user, active plan, plan state (items+modules, checkpoints, progress, ticks,
-    # prerequisites), minutes by day, logged hours since the start, timer, recent sessions,
-    # the quick-log form's modules; then what the record and experiments sections cost
-    with django_assert_num_queries(13 + record.DASHBOARD_QUERIES + experiments.DASHBOARD_QUERIES):
+    # prerequisites), minutes by day, logged hours since the start, pauses, timer, recent sessions,
+    # the quick-log form's modules; then what the record, experiments and review sections cost
+    with django_assert_num_queries(
+        14 + record.DASHBOARD_QUERIES + experiments.DASHBOARD_QUERIES + review.DASHBOARD_QUERIES
+    ):
         response = client.get("/")
     assert response.status_code == 200
 
@@ -125,9 +128,11 @@ def test_the_module_page_query_count_does_not_grow_with_history(
     _history(alice, modules[:1], sessions, notes)
     client.force_login(alice)
     # session, user; module, topics, prerequisites, checkpoints; progress, ticks, active plan,
-    # its item, notes, sessions, their total, confidence ratings, timer; then the record and
-    # experiments sections
-    with django_assert_num_queries(15 + record.MODULE_QUERIES + experiments.MODULE_QUERIES):
+    # its item, notes, sessions, their total, confidence ratings, timer; then the record,
+    # experiments and review sections
+    with django_assert_num_queries(
+        15 + record.MODULE_QUERIES + experiments.MODULE_QUERIES + review.MODULE_QUERIES
+    ):
         response = client.get(f"/modules/{modules[0].slug}/")
     assert response.status_code == 200
     assert "Your progress" in response.text

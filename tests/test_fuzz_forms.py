@@ -20,6 +20,7 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote_from_bytes, urlsplit
 
@@ -31,14 +32,15 @@ from django.core.signals import got_request_exception
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from learners.lib.ownership import OWNED
-from learners.models import Timer, User
+from learners.models import Plan, PlanPause, StudySession, Timer, User
 from learners.record.data_views import IMPORT_ERROR
 from tests.access_record import PASSWORD
-from tests.factories import make_learner
+from tests.factories import make_learner, make_plan
 from tests.test_access import CASES, url_for, url_names
 from tests.test_access import world as access_world  # noqa: F401 (a fixture)
 
@@ -133,6 +135,8 @@ FILL = {
     "what_happened": "It diverged at step 40.",
     "lesson": "Clip the gradients.",
     "notes": "Worked better with warmup.",
+    "question": "Why divide by the square root of d_k?",
+    "answer": "To keep the logits' variance near one.",
 }
 # Fields whose value the form sends for the page, not the person: hidden bookkeeping.
 HIDDEN_TYPES = {"hidden"}
@@ -413,12 +417,39 @@ def discover(world) -> Site:
     Timer.objects.create(learner=world["alice"])
     forms += visit("alice", reverse("dashboard"))
     forms += visit("alice", reverse("module_detail", args=[module]))
+    # Dora came back after three weeks away: the dashboard offers its re-plans. Eve's plan is
+    # paused: its page offers to resume.
+    for name in ("dora", "eve"):
+        learner = make_learner(f"{name}@example.com", display_name=name.title())
+        clients[name], pages[name], world[name] = _client(learner), set(), learner
+        _away_for_three_weeks(learner, world["modules"])
+    forms += visit("dora", reverse("dashboard"))
+    eve, plan = world["eve"], Plan.objects.get(learner=world["eve"])
+    PlanPause.objects.create(
+        plan=plan, starts_on=eve.local_today(), resumes_on=eve.local_today() + timedelta(days=7)
+    )
+    forms += visit("eve", reverse("plan_detail", args=[plan.pk]))
     unique = {}
     for form in forms:
         unique.setdefault(form.key, form)
     site = Site(world=world, clients=clients, forms=list(unique.values()), pages=pages)
     site.before = snapshot()
     return site
+
+
+def _away_for_three_weeks(learner, modules) -> None:
+    """A plan begun six weeks ago, a module done, then no study for three weeks."""
+    import time_machine
+
+    from learners.study.progress import set_status
+
+    today = learner.local_today()
+    with time_machine.travel(timezone.now() - timedelta(weeks=6), tick=False):
+        make_plan(learner, modules, target_end=today + timedelta(weeks=4))
+        set_status(learner, modules[0], "done")
+    StudySession.objects.create(
+        learner=learner, module=modules[0], date=today - timedelta(weeks=3), minutes=120
+    )
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ LAYERS = {
     "learners.study": 3,
     "learners.record": 3,
     "learners.experiments": 3,
+    "learners.review": 3,
     "learners.weekly": 4,
     "learners.dashboard": 5,
 }

@@ -21,6 +21,8 @@ from learners.models import (
     ModuleProgress,
     Note,
     Plan,
+    PlanPause,
+    PlanRevision,
     StatusChange,
     StudySession,
     Timer,
@@ -28,6 +30,8 @@ from learners.models import (
 )
 from learners.record import export, importer
 from learners.record.models import Failure
+from learners.review import schedule
+from learners.review.models import Card, PausedModule
 from learners.weekly.models import WeeklyEmail
 from tests.conftest import REPO
 from tests.factories import make_learner, make_list, make_modules, make_plan
@@ -136,6 +140,25 @@ def rich(alice, bob, modules):
         learner=alice, week_start=date(2026, 2, 2), status="sent", subject="Week 1", reminder=mask
     )
     Timer.objects.create(learner=alice, module=m0)
+    # Review: the ticks and the lesson made their cards; a question, a review, a paused module.
+    question = Card.objects.create(
+        learner=alice, kind="question", module=m2, question="Why $\\sqrt{d}$?", answer="Scale"
+    )
+    schedule.rate(question, 3, at(9))
+    PausedModule.objects.create(learner=alice, module=m2, paused_at=at(9))
+    # Re-entry: a week's pause, and a re-plan kept beside what it replaced.
+    PlanPause.objects.create(
+        plan=plan, starts_on=date(2026, 2, 9), resumes_on=date(2026, 2, 16), created_at=at(5)
+    )
+    PlanRevision.objects.create(
+        plan=plan,
+        at=at(8),
+        change="end",
+        reason="18 days away",
+        old_target_end=plan.target_end,
+        new_target_end=plan.target_end + timedelta(weeks=2),
+        dropped=[{"slug": "m-0009", "title": "A dropped module"}],
+    )
     # Bob's rows must never reach Alice's file.
     Note.objects.create(learner=bob, module=m0, body="bob's secret note")
     return alice
@@ -292,9 +315,27 @@ def edited(document: dict, change) -> dict:
 
 
 def test_a_newer_version_is_refused(exported, carol):
-    message = refuse(carol, edited(exported, lambda d: d.update(version=2)))
-    assert "format version 2, made by a newer Trajectory" in message
-    assert "reads version 1 and older" in message
+    newer = export.VERSION + 1
+    message = refuse(carol, edited(exported, lambda d: d.update(version=newer)))
+    assert f"format version {newer}, made by a newer Trajectory" in message
+    assert f"reads version {export.VERSION} and older" in message
+
+
+def test_a_version_1_export_still_imports_and_its_record_makes_its_cards(exported, carol):
+    """A file from before reviews: no review kinds, no daily cap. The ticks and the lesson
+    bring their cards back (fresh, without a history), the cap is the default."""
+    old = copy.deepcopy(exported)
+    old["version"] = 1
+    old["account"].pop("daily_reviews")
+    for kind in ("review.card", "review.review", "review.pausedmodule"):
+        old["data"].pop(kind)
+    importer.import_document(carol, through_json(old))
+    cards = Card.objects.filter(learner=carol)
+    ticked = CheckpointTick.objects.filter(learner=carol).count()
+    assert cards.filter(kind="checkpoint").count() == ticked > 0
+    assert cards.filter(kind="lesson").count() == 1  # the failure with a lesson
+    assert not cards.filter(kind="question").exists()
+    assert User.objects.get(pk=carol.pk).daily_reviews == 20
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, None])

@@ -30,6 +30,7 @@ from curriculum.models import ModuleList, ModuleListItem
 from learners.experiments.models import ApiToken, Run
 from learners.lib.weeks import previous_week
 from learners.models import Plan, StudySession, User
+from learners.review.models import Card
 from learners.weekly.report import build_report
 from learners.weekly.sender import render_weekly
 from tests.access_experiments import make_run
@@ -104,6 +105,11 @@ class Site:
                 {"name": line[:200], "outcome": "worked", "notes": text, "failure": ""},
             ),
         ]
+        # A review question and its answer: one card at a time, so the Review page asks it.
+        Card.objects.filter(learner=self.alice, kind="question").delete()
+        posts.append(
+            (f"/modules/{self.modules[0].slug}/cards/", {"question": text, "answer": text})
+        )
         for url, data in posts:
             response = alice.post(url, data)
             assert response.status_code == 302, (url, response.status_code)
@@ -153,6 +159,7 @@ class Site:
             "runs": (alice, "/runs/"),
             "module": (alice, f"/modules/{self.modules[0].slug}/"),
             "weekly preview": (alice, "/email/weekly/preview/"),
+            "review": (alice, "/review/"),
             "landing": (anon, "/"),
             "list": (anon, f"/lists/{track}/"),
             "no-plan dashboard": (carol, "/"),

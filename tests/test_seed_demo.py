@@ -56,3 +56,22 @@ def test_without_a_curriculum_it_makes_the_account_only():
     _seed()
     demo = User.objects.get(email=DEMO_EMAIL)
     assert not Plan.objects.filter(learner=demo).exists()
+
+
+def test_the_demo_has_reviews_due_today_and_a_lesson_coming_back_this_week():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from learners.review import queue
+    from learners.review.models import Card, Review
+
+    assert load(REPO / "curriculum" / "content").status == 0
+    seed_lists()
+    _seed()
+    demo = User.objects.get(email=DEMO_EMAIL)
+    today = queue.today(demo)
+    assert today.due_today > 0
+    assert Review.objects.filter(learner=demo).count() > 20  # a history, not fresh cards
+    soon = timezone.now() + timedelta(days=7)
+    assert Card.objects.filter(learner=demo, kind="lesson", due__lt=soon).exists()

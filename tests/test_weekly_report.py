@@ -11,8 +11,10 @@ import time_machine
 
 from curriculum.models import Checkpoint, Module
 from learners.experiments.models import ModuleMetric, Run, RunMetric
+from learners.lib.weeks import week_bounds
 from learners.models import Status, StudySession
 from learners.record.models import Failure
+from learners.review.models import Card
 from learners.study.progress import set_status, set_tick
 from learners.weekly.models import Delivery, WeeklyEmail
 from learners.weekly.report import REPORT_QUERIES, Highlight, build_report
@@ -211,13 +213,14 @@ def test_whats_next_is_the_next_module_and_its_first_open_checkpoint(world):
     assert report.links["next_module"].endswith(f"/modules/{modules[2].slug}/")
 
 
-def test_the_reminder_is_a_lesson_from_weeks_back_at_a_spaced_mark(world):
+def test_the_reminder_is_the_lesson_its_review_card_brings_back(world):
+    """A lesson comes back when FSRS says its card is due (learners/review/), not at fixed
+    marks: of the lesson cards due by the end of the coming week, the most forgotten, then the
+    longest overdue; and not the same one twice within eight weeks."""
     ada, modules, plan = world
     report = build_report(ada, REPORT_WEEK, SEND_AT)
-    # 3 February is four weeks before the report week: a mark.
-    assert report.reminder.title == "Shape mismatch in attention"
+    assert report.reminder.title == "Shape mismatch in attention"  # its card fell due
     assert report.reminder_age == "4 weeks ago"
-    # An older lesson that isn't at a mark waits behind it…
     with time_machine.travel(at(date(2026, 1, 20)), tick=False):
         old = Failure.objects.create(
             learner=ada,
@@ -227,13 +230,33 @@ def test_the_reminder_is_a_lesson_from_weeks_back_at_a_spaced_mark(world):
             happened_on=date(2026, 1, 20),
             plan=plan,
         )
+    # Both due and never reviewed: the one overdue longest comes first.
+    assert build_report(ada, REPORT_WEEK, SEND_AT).reminder == old
+    # Reviewed well, its card is due in three weeks: the other lesson comes back instead.
+    Card.objects.filter(failure=old).update(due=SEND_AT + timedelta(weeks=3))
     assert build_report(ada, REPORT_WEEK, SEND_AT).reminder.title == "Shape mismatch in attention"
-    # …and comes next week, since a lesson brought back isn't brought back again for 8 weeks.
+    # Brought back this week, it waits eight weeks before it can be again.
+    Card.objects.filter(failure=old).update(due=SEND_AT - timedelta(days=1))
     WeeklyEmail.objects.create(
-        learner=ada, week_start=REPORT_WEEK, status=Delivery.SENT, reminder=report.reminder
+        learner=ada, week_start=REPORT_WEEK, status=Delivery.SENT, reminder=old
     )
     next_week = build_report(ada, REPORT_WEEK + timedelta(weeks=1), SEND_AT + timedelta(weeks=1))
-    assert next_week.reminder == old
+    assert next_week.reminder.title == "Shape mismatch in attention"
+
+
+def test_the_email_says_how_many_reviews_were_remembered_and_what_is_fading(world):
+    from learners.review import schedule
+
+    ada, _, _ = world
+    cards = list(Card.objects.filter(learner=ada).select_related("module"))
+    first, _ = week_bounds(REPORT_WEEK, ada.tz)
+    for card, rating in zip(cards[:4], [3, 4, 1, 3], strict=True):
+        schedule.rate(card, rating, first + timedelta(days=2))
+    report = build_report(ada, REPORT_WEEK, SEND_AT)
+    assert (report.reviews.reviews, report.reviews.remembered_percent) == (4, 75)
+    text = render_weekly(report).text
+    assert "4 reviews, 75% remembered." in text
+    assert f"You are forgetting {report.reviews.forgetting.title} fastest" in text
 
 
 def test_no_reminder_is_younger_than_two_weeks(db):
@@ -241,23 +264,26 @@ def test_no_reminder_is_younger_than_two_weeks(db):
     modules = make_modules(1)
     with time_machine.travel(datetime(2026, 2, 2, 9, tzinfo=UTC), tick=False):
         plan = make_plan(ada, modules)
-    Failure.objects.create(
-        learner=ada,
-        module=modules[0],
-        title="Recent",
-        lesson="L",
-        happened_on=date(2026, 2, 23),
-        plan=plan,
-    )
+    # Each logged on the day it happened (its review card falls due then).
+    with time_machine.travel(at(date(2026, 2, 23)), tick=False):
+        Failure.objects.create(
+            learner=ada,
+            module=modules[0],
+            title="Recent",
+            lesson="L",
+            happened_on=date(2026, 2, 23),
+            plan=plan,
+        )
     assert build_report(ada, REPORT_WEEK, SEND_AT).reminder is None
-    Failure.objects.create(
-        learner=ada,
-        module=modules[0],
-        title="Older",
-        lesson="L",
-        happened_on=date(2026, 2, 22),
-        plan=plan,
-    )
+    with time_machine.travel(at(date(2026, 2, 22)), tick=False):
+        Failure.objects.create(
+            learner=ada,
+            module=modules[0],
+            title="Older",
+            lesson="L",
+            happened_on=date(2026, 2, 22),
+            plan=plan,
+        )
     assert build_report(ada, REPORT_WEEK, SEND_AT).reminder.title == "Older"
 
 
@@ -307,10 +333,11 @@ def test_the_query_count_does_not_grow_with_history(db, django_assert_num_querie
     )
     RunMetric.objects.bulk_create(RunMetric(run=run, name="loss", value=1.0) for run in runs)
     # plan; plan state (items+modules, checkpoints, progress, ticks, prerequisites); minutes by
-    # day; hours since the start; ticks this week; failures and lessons this week; the
-    # reminder; runs this week; the best change on a primary metric
+    # day; hours since the start; pauses; ticks this week; failures and lessons this week; the
+    # reminder; runs this week; the best change on a primary metric; the week's reviews and
+    # the reviewed cards' memory
     with django_assert_num_queries(REPORT_QUERIES):
         report = build_report(ada, date(2026, 2, 23), datetime(2026, 3, 2, 8, tzinfo=UTC))
-    assert REPORT_QUERIES == 13
+    assert REPORT_QUERIES == 16
     in_week = sum(date(2026, 2, 23) <= day <= date(2026, 3, 1) for day in days)
     assert (report.runs, len(report.failures)) == (in_week, in_week)

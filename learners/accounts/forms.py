@@ -221,6 +221,14 @@ class SettingsForm(forms.ModelForm):
         error_messages={"invalid_choice": "Choose an hour from 0 to 23."},
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A form from before this setting (another tab, a script) keeps the learner's value.
+        self.fields["daily_reviews"].required = False
+
+    def clean_daily_reviews(self) -> int:
+        return self.cleaned_data["daily_reviews"] or self.instance.daily_reviews
+
     class Meta:
         model = User
         fields = (
@@ -230,6 +238,7 @@ class SettingsForm(forms.ModelForm):
             "weekly_email",
             "weekly_email_weekday",
             "weekly_email_hour",
+            "daily_reviews",
         )
         labels = {
             "display_name": "Display name",
@@ -241,12 +250,15 @@ class SettingsForm(forms.ModelForm):
             "display_name": "Shown in the header and in your emails. Leave it empty to use "
             "your email address.",
             "weekly_hours_target": "Hours a week you mean to study, from 0.5 to 80.",
+            "daily_reviews": "At most this many review cards a day (1 to 500); the rest wait, "
+            "the ones you are most likely to have forgotten first.",
         }
         widgets = {
             # Hints for the browser; the model's validators are what actually decide.
             "weekly_hours_target": forms.NumberInput(
                 attrs={"min": "0.5", "max": "80", "step": "0.1"}
             ),
+            "daily_reviews": forms.NumberInput(attrs={"min": "1", "max": "500"}),
         }
         error_messages = {
             "weekly_email_weekday": {"invalid_choice": "Choose a day of the week."},

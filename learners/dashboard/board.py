@@ -17,7 +17,8 @@ from django.utils.safestring import SafeString
 from learners.dashboard import charts
 from learners.experiments import summary as experiments_summary
 from learners.lib.weeks import recent_week_starts, week_start
-from learners.models import Plan, StudySession, Timer, User
+from learners.models import Plan, PlanPause, StudySession, Timer, User
+from learners.plans import reentry
 from learners.plans.hours import hours_in, minutes_by_day
 from learners.plans.pace import Forecast
 from learners.plans.state import (
@@ -28,6 +29,7 @@ from learners.plans.state import (
     load_plan_state,
 )
 from learners.record import summary as record_summary
+from learners.review import summary as review_summary
 
 HEATMAP_WEEKS = 26
 CHART_WEEKS = 12
@@ -83,8 +85,26 @@ class Dashboard:
         return forecast_for(self.learner, self.state, self.today) if self.state else None
 
     @cached_property
+    def pauses(self) -> list[PlanPause]:
+        return list(self.plan.pauses.all()) if self.plan else []  # prefetched with the plan
+
+    @cached_property
+    def paused(self) -> PlanPause | None:
+        return reentry.current_pause(self.pauses, self.today)
+
+    @cached_property
+    def replan(self) -> reentry.Replan | None:
+        """What to offer after 14 days or more without study (one query)."""
+        if self.plan is None:
+            return None
+        return reentry.gap(self.plan, self.state, self.forecast, self.pauses, self.today)
+
+    @cached_property
     def hours(self) -> HoursSummary:
-        target = self.plan.weekly_hours if self.plan else self.learner.weekly_hours_target
+        if self.plan is None:
+            return hours_summary(self.learner, self.today, self.learner.weekly_hours_target)
+        # This week's target, less its paused days.
+        target = reentry.week_target(self.plan.weekly_hours, self.pauses, week_start(self.today))
         return hours_summary(self.learner, self.today, target)
 
     @cached_property
@@ -103,6 +123,10 @@ class Dashboard:
     @cached_property
     def experiments(self):
         return experiments_summary.for_dashboard(self.learner, self.plan, self.today)
+
+    @cached_property
+    def review(self):
+        return review_summary.for_dashboard(self.learner)
 
     @property
     def week_number(self) -> int:

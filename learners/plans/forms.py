@@ -45,6 +45,14 @@ class PlanForm(PlainLabels, forms.Form):
         return data
 
 
+class PauseForm(PlainLabels, forms.Form):
+    resumes_on = forms.DateField(
+        label="Back on",
+        widget=DateInput,
+        error_messages={"required": "Choose the day you'll be back."},
+    )
+
+
 class PlanStartForm(PlanForm):
     modules = forms.MultipleChoiceField(
         label="Modules to keep",

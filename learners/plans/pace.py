@@ -28,6 +28,8 @@ The rules
   ahead or on track, and None when there is no current rate to compare with.
 - Projections further than **2 years** out are not dates but "more than 2 years": at that
   point the date means nothing and a tiny rate would overflow `date`.
+- **Pauses** stop the clock: paused days don't count as elapsed time, every pause moves the
+  target end on by its length, and while a pause lasts the state is ``paused``.
 
 The states, checked in this order
 ---------------------------------
@@ -85,11 +87,22 @@ class PlanProgress:
     weekly_target: float  # the plan's weekly hours target
     earned_before_start: float = 0.0  # part of earned_hours already earned when the plan began
     finished_on: date | None = None  # when everything was done, if known (for "done")
+    # Pauses (learners.models.PlanPause): every paused day moves the end on by a day, and the
+    # days paused so far don't count as time elapsed. While paused, the forecast waits.
+    paused_days: int = 0  # days of every pause begun by today, whole
+    paused_so_far: int = 0  # of those, the days from the start through today
+    paused_until: date | None = None  # the day study resumes, when paused today
+
+    @property
+    def end(self) -> date:
+        """The target end, moved on by the pauses."""
+        return self.target_end + timedelta(days=self.paused_days)
 
 
 @dataclass(frozen=True)
 class Forecast:
-    state: str  # "not_started" | "no_data" | "ahead" | "on_track" | "behind" | "overdue" | "done"
+    # "not_started" | "no_data" | "paused" | "ahead" | "on_track" | "behind" | "overdue" | "done"
+    state: str
     projected_finish: date | None
     weeks_ahead: float | None  # positive = ahead of target_end, negative = behind
     hours_per_week_needed: float | None  # study hours a week from now on to finish by target_end
@@ -122,8 +135,22 @@ def forecast(progress: PlanProgress) -> Forecast:
     if remaining <= EPSILON:
         return _done(p)
 
+    if p.paused_until is not None and today < p.paused_until:
+        return Forecast(
+            state="paused",
+            projected_finish=None,
+            weeks_ahead=None,
+            hours_per_week_needed=None,
+            extra_hours_per_week=None,
+            headline=f"Paused until {day_text(p.paused_until, today)}",
+            advice=(
+                "The forecast waits while you're away. The days you take move your target end "
+                f"with them: it is now {day_text(p.end, today)}."
+            ),
+        )
+
     if today < p.start:
-        needed = _needed_per_week(remaining, p.start, p.target_end, efficiency=1.0)
+        needed = _needed_per_week(remaining, p.start, p.end, efficiency=1.0)
         return Forecast(
             state="not_started",
             projected_finish=None,
@@ -134,7 +161,7 @@ def forecast(progress: PlanProgress) -> Forecast:
             advice=_needs_sentence(needed, p, remaining, efficiency=1.0),
         )
 
-    elapsed_days = (today - p.start).days + 1
+    elapsed_days = max((today - p.start).days + 1 - p.paused_so_far, 1)
     elapsed_weeks = elapsed_days / 7
     earned_here = max(min(p.earned_hours, total) - max(p.earned_before_start, 0.0), 0.0)
     logged = max(p.logged_hours, 0.0)
@@ -142,10 +169,10 @@ def forecast(progress: PlanProgress) -> Forecast:
     efficiency = _efficiency(earned_here, logged)
     days_to_finish = _days_to_finish(remaining, rate)
 
-    if today > p.target_end:
+    if today > p.end:
         return _overdue(p, remaining, efficiency, elapsed_days, days_to_finish)
 
-    needed = _needed_per_week(remaining, today, p.target_end, efficiency)
+    needed = _needed_per_week(remaining, today, p.end, efficiency)
     # Study hours a week so far; someone ticking without logging gets their earned rate, 1:1.
     current = logged / elapsed_weeks if logged >= MIN_LOGGED_HOURS else rate
 
@@ -194,9 +221,9 @@ def forecast(progress: PlanProgress) -> Forecast:
         )
 
     projected = today + timedelta(days=days_to_finish)
-    days_ahead = (p.target_end - projected).days
+    days_ahead = (p.end - projected).days
     weeks_ahead = days_ahead / 7
-    target = day_text(p.target_end, today)
+    target = day_text(p.end, today)
     finish = day_text(projected, today)
 
     if abs(weeks_ahead) <= ON_TRACK_WEEKS:
@@ -243,9 +270,9 @@ def forecast(progress: PlanProgress) -> Forecast:
 
 def _done(p: PlanProgress) -> Forecast:
     finished = p.finished_on or p.today
-    days_early = (p.target_end - finished).days
+    days_early = (p.end - finished).days
     when = day_text(finished, p.today)
-    target = day_text(p.target_end, p.today)
+    target = day_text(p.end, p.today)
     if days_early > 0:
         headline = f"Finished {_span(days_early)} early"
         advice = f"You finished on {when}, {_span(days_early)} before your target of {target}."
@@ -277,7 +304,7 @@ def _overdue(
     days_to_finish: int | None,
 ) -> Forecast:
     today = p.today
-    headline = f"{_capital(_span((today - p.target_end).days))} overdue"
+    headline = f"{_capital(_span((today - p.end).days))} overdue"
     if elapsed_days >= MIN_DAYS_OF_DATA and days_to_finish is not None:
         projected = today + timedelta(days=days_to_finish)
         suggested = _suggest_end(projected)
@@ -285,7 +312,7 @@ def _overdue(
             f"At your current pace you'll finish around {day_text(projected, today)}, "
             f"so try moving the end date to {day_text(suggested, today)}."
         )
-        weeks_ahead = round((p.target_end - projected).days / 7, 1)
+        weeks_ahead = round((p.end - projected).days / 7, 1)
     else:
         projected, weeks_ahead = None, None
         suggested = _suggested_end_at_target(p, remaining, efficiency)
@@ -376,7 +403,7 @@ def _needs_sentence(needed: float, p: PlanProgress, remaining: float, efficiency
 
 
 def _needs_clause(needed: float, p: PlanProgress, remaining: float, efficiency: float) -> str:
-    target = day_text(p.target_end, p.today)
+    target = day_text(p.end, p.today)
     if needed > MOST_HOURS_A_WEEK:
         suggested = _suggested_end_at_target(p, remaining, efficiency)
         move = (

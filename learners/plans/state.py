@@ -7,7 +7,7 @@ learner's history; the dashboard, the plan page and the weekly email all start f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
 
@@ -184,7 +184,14 @@ class PlanState:
 
 
 def active_plan(learner: User) -> Plan | None:
-    return Plan.objects.for_learner(learner).active().select_related("module_list").first()
+    """The active plan, with its pauses (the forecast and the week's target read them)."""
+    return (
+        Plan.objects.for_learner(learner)
+        .active()
+        .select_related("module_list")
+        .prefetch_related("pauses")
+        .first()
+    )
 
 
 def load_plan_state(plan: Plan) -> PlanState:
@@ -232,11 +239,14 @@ def load_plan_state(plan: Plan) -> PlanState:
 
 
 def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
-    """The pace forecast of a loaded plan (one more query: the hours logged since its start).
+    """The pace forecast of a loaded plan (one more query: the hours logged since its start;
+    another for its pauses unless prefetched, as active_plan() does).
 
     The dashboard and the weekly email both show it; this is where its inputs are gathered.
     """
     plan = state.plan
+    pauses = [pause for pause in plan.pauses.all() if pause.starts_on <= today]
+    current = next((p for p in pauses if p.starts_on <= today < p.resumes_on), None)
     return forecast(
         PlanProgress(
             start=plan.start_date,
@@ -248,5 +258,10 @@ def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
             logged_hours=float(logged_hours(learner, plan.start_date)),
             weekly_target=float(plan.weekly_hours),
             finished_on=state.finished_on(learner.tz),
+            paused_days=sum(pause.days for pause in pauses),
+            paused_so_far=sum(
+                pause.days_within(plan.start_date, today + timedelta(days=1)) for pause in pauses
+            ),
+            paused_until=current.resumes_on if current else None,
         )
     )

@@ -8,6 +8,9 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/end/", views.plan_end, name="plan_end"),
+    path("plans/<int:pk>/pause/", views.plan_pause, name="plan_pause"),
+    path("plans/<int:pk>/resume/", views.plan_resume, name="plan_resume"),
+    path("plans/<int:pk>/replan/", views.plan_replan, name="plan_replan"),
     path("plans/<int:pk>/items/", views.plan_item_add, name="plan_item_add"),
     path(
         "plans/<int:pk>/items/<int:item_id>/remove/",

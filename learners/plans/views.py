@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from curriculum.models import Module, ModuleList, slug_param
-from learners.models import Plan, PlanItem, PlanStatus
+from learners.models import Plan, PlanItem, PlanStatus, RevisionChange
+from learners.plans import reentry
 from learners.plans.changes import (
     PlanError,
     add_module,
@@ -26,9 +27,10 @@ from learners.plans.changes import (
     remove_item,
     start_plan,
 )
-from learners.plans.forms import PlanForm, PlanStartForm
+from learners.plans.forms import PauseForm, PlanForm, PlanStartForm
 from learners.plans.pace import weeks_for
-from learners.plans.state import load_plan_state
+from learners.plans.state import forecast_for, load_plan_state
+from learners.web.answers import next_url
 
 PLAN_WEEKS = 12  # when the track's modules carry no hours
 
@@ -116,7 +118,18 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "plans/detail.html"
     if request.htmx:
         template += "#plan_modules"
-    return render(request, template, {"plan": plan, "state": state, "addable": addable})
+    today = request.user.local_today()
+    pauses = list(plan.pauses.all())
+    context = {
+        "plan": plan,
+        "state": state,
+        "addable": addable,
+        "pauses": pauses,
+        "paused": reentry.current_pause(pauses, today),
+        "revisions": list(plan.revisions.all()),
+        "pause_form": PauseForm(initial={"resumes_on": today + timedelta(weeks=1)}),
+    }
+    return render(request, template, context)
 
 
 @login_required
@@ -166,6 +179,61 @@ def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
         word = "finished — well done" if outcome == PlanStatus.FINISHED else "abandoned"
         messages.success(request, f"Plan {word}. It stays readable under Plans.")
     return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    form = PauseForm(request.POST)
+    today = request.user.local_today()
+    try:
+        resumes_on = form.cleaned_data["resumes_on"] if form.is_valid() else None
+        pause = reentry.pause(plan, today, resumes_on)
+    except PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Plan paused until {pause.resumes_on:%-d %B}. Enjoy the break: the pace, the weekly "
+            "target and the weekly email wait for you.",
+        )
+    return redirect(_back(request, plan))
+
+
+@login_required
+@require_POST
+def plan_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _get_plan_for_user(request, pk)
+    if reentry.resume(plan, request.user.local_today()):
+        messages.success(request, "Welcome back: the plan runs again from today.")
+    return redirect(_back(request, plan))
+
+
+@login_required
+@require_POST
+def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the dashboard's offers after a gap, applied as offered (worked out again here)."""
+    plan = _get_plan_for_user(request, pk)
+    state = load_plan_state(plan)
+    today = request.user.local_today()
+    pauses = list(plan.pauses.all())
+    offer = reentry.gap(plan, state, forecast_for(request.user, state, today), pauses, today)
+    change = request.POST.get("change", "")
+    if offer is None or change not in RevisionChange.values:
+        messages.error(request, "That re-plan isn't on offer any more.")
+        return redirect("dashboard")
+    try:
+        revision = reentry.apply(plan, change, offer, reason=f"{offer.days_away} days away")
+    except PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{revision.get_change_display()}. The old plan is kept below.")
+    return redirect(plan)
+
+
+def _back(request: HttpRequest, plan: Plan) -> str:
+    return next_url(request, plan.get_absolute_url())
 
 
 @login_required

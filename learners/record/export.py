@@ -23,7 +23,9 @@ from curriculum.models import Checkpoint, Module, ModuleList
 from learners.lib.ownership import OWNED
 
 FORMAT = "trajectory-export"
-VERSION = 1
+# 2: review cards, their reviews and paused modules (learners/review/), the daily review cap,
+# plan pauses and revisions. Version 1 files still import: what they lack is simply absent.
+VERSION = 2
 
 # The site's state about a learner, not the learner's record: left out of the file entirely.
 NOT_EXPORTED = {

@@ -36,6 +36,8 @@ from learners.record.export import (
     rows_of,
     user_model,
 )
+from learners.review import cards as review_cards
+from learners.review import signals as review_signals
 from learners.web.pagecache import touch
 
 # 25 MB: a few years of notes, sessions and runs with their metric curves take a few MB; the
@@ -185,8 +187,12 @@ def import_document(learner, document: dict) -> ImportResult:
             # Lock the account: two imports at once (two tabs) must not both find it empty.
             user_model()._default_manager.select_for_update().filter(pk=learner.pk).first()
             _refuse_unless_empty(learner)
-            result = _Importer(learner, document).run()
-            touch(learner.pk)  # rows made in bulk send no signal: the pages move here
+            with review_signals.held():
+                result = _Importer(learner, document).run()
+            # Rows made in bulk send no signal: the record's own cards (a version 1 file has
+            # none) and the pages move here.
+            review_cards.sync(learner)
+            touch(learner.pk)
             return result
     except IntegrityError as error:
         raise ImportRefused(

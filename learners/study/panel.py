@@ -22,6 +22,7 @@ from learners.models import (
 )
 from learners.plans.state import ModuleState
 from learners.record import summary as record_summary
+from learners.review import summary as review_summary
 
 NOTES_SHOWN = 20
 SESSIONS_SHOWN = 10
@@ -121,6 +122,10 @@ class ModulePanel:
     @cached_property
     def experiments(self):
         return experiments_summary.for_module(self.learner, self.module)
+
+    @cached_property
+    def review(self):
+        return review_summary.for_module(self.learner, self.module)
 
     @property
     def hours_spent(self) -> float:

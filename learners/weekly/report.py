@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Exists, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import dateformat
 
@@ -25,24 +25,30 @@ from learners.experiments.compare import format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.lib.weeks import WEEK, local_date, week_bounds, week_start
 from learners.models import CheckpointTick, Plan, Status, User
+from learners.plans import reentry
 from learners.plans.hours import hours_in, minutes_by_day
 from learners.plans.pace import Forecast, day_text
 from learners.plans.state import ModuleState, PlanState, forecast_for, load_plan_state
 from learners.record.models import Failure
+from learners.review import summary as review_summary
+from learners.review.models import Card, Kind
+from learners.review.schedule import retrievability
+from learners.review.summary import WeekOfReviews
 
 CHART_WEEKS = 8
 CHART_HEIGHT = 80  # px: the tallest bar in the email's chart
 EMPTY_BAR = 2  # px: an empty week still shows a sliver, so it reads as "nothing", not "missing"
 TEXT_BAR = 20  # characters: the tallest bar in the text part's chart
 STREAK_WEEKS = 52  # the streak looks back at most this far: "52+ weeks"
-# A lesson comes back 2, 4, 8… weeks after its failure (spaced repetition); between those marks
-# the oldest lesson not brought back lately stands in, so there is one most weeks.
-REMINDER_MARKS = (2, 4, 8, 16, 32, 64)
+# A lesson comes back when its review card falls due (FSRS, learners/review/): the one due by
+# the end of the coming week that the learner is most likely to have forgotten.
 REMINDER_GAP_WEEKS = 8  # the same lesson isn't brought back twice within this many weeks
+REMINDER_CANDIDATES = 50
 FAILURES_SHOWN = 5
 # Queries for a learner with an active plan: plan; plan state (5); minutes by day; hours logged
-# since the start; checkpoints ticked; failures and lessons; the reminder; runs; the best change.
-REPORT_QUERIES = 13
+# since the start; the plan's pauses; checkpoints ticked; failures and lessons; the reminder;
+# runs; the best change; the week's reviews and the memory of the reviewed cards (2).
+REPORT_QUERIES = 16
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class WeekBar:
     share: float  # of the tallest bar (the weeks' most, or the target if higher)
     on_target: bool
     is_report_week: bool
+    paused: bool = False  # the whole week paused: no target, neither on it nor off it
 
     @property
     def height(self) -> int:
@@ -138,6 +145,8 @@ class WeeklyReport:
     streak: int  # weeks in a row on target, ending with this one
     previous_streak: int  # the same, ending the week before (for a streak that just ended)
     reminder: Failure | None
+    reviews: WeekOfReviews | None = None
+    paused_until: date | None = None  # the plan is paused as the email goes out
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -202,7 +211,13 @@ class WeeklyReport:
         return headline[:1].lower() + headline[1:]
 
     @property
+    def paused_text(self) -> str:
+        return day_text(self.paused_until, self.today) if self.paused_until else ""
+
+    @property
     def subject(self) -> str:
+        if self.paused_until:
+            return f"Your plan is paused until {self.paused_text} — enjoy the break"
         if self.quiet:
             return "A quiet week — your next step is waiting when you are"
         return f"{self.hours_text} this week — {self.pace_phrase}"
@@ -259,7 +274,7 @@ class WeeklyReport:
 
 def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | None:
     """The report on the week starting `monday`, as of `now`; None without an active plan."""
-    plan = Plan.objects.for_learner(learner).active().first()
+    plan = Plan.objects.for_learner(learner).active().prefetch_related("pauses").first()
     if plan is None:
         return None
     tz = learner.tz
@@ -275,6 +290,12 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
     def week_hours(start: date) -> Decimal:
         return hours_in(days, start, start + timedelta(days=6))
 
+    pauses = list(plan.pauses.all())
+
+    def target_of(start: date) -> Decimal:
+        """The week's target less its paused days (learners/plans/reentry.py)."""
+        return reentry.week_target(plan.weekly_hours, pauses, start)
+
     weeks = [chart_start + WEEK * i for i in range(CHART_WEEKS)]
     tallest = max([week_hours(start) for start in weeks] + [target])
     bars = [
@@ -282,17 +303,27 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
             monday=start,
             hours=week_hours(start),
             share=float(week_hours(start) / tallest) if tallest else 0.0,
-            on_target=week_hours(start) >= target,
+            on_target=bool(target_of(start)) and week_hours(start) >= target_of(start),
             is_report_week=start == monday,
+            paused=not target_of(start),
         )
         for start in weeks
     ]
 
     def streak_ending(last: date) -> int:
+        """Weeks on target back from `last`; a week paused whole neither counts nor breaks."""
         count, start = 0, last
-        while start >= streak_start and week_hours(start) >= target:
-            count, start = count + 1, start - WEEK
+        while start >= streak_start:
+            goal = target_of(start)
+            if goal and week_hours(start) < goal:
+                break
+            count += 1 if goal else 0
+            start -= WEEK
         return count
+
+    paused = reentry.current_pause(pauses, today)
+    if paused is not None and _announced(learner, paused):
+        return None  # "paused until …" was said once: quiet until the plan runs again
 
     pace = forecast_for(learner, state, today)
     finished = [
@@ -324,7 +355,7 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
         today=today,
         hours=week_hours(monday),
         previous_hours=week_hours(monday - WEEK),
-        target=target,
+        target=target_of(monday),
         bars=bars,
         ticks=ticks,
         finished=finished,
@@ -335,9 +366,22 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
         forecast=pace,
         streak=streak_ending(monday),
         previous_streak=streak_ending(monday - WEEK),
-        reminder=spaced_reminder(learner, monday),
+        reminder=spaced_reminder(learner, monday, now),
+        reviews=review_summary.for_week(learner, first, end, now),
+        paused_until=paused.resumes_on if paused else None,
         links=links_for(learner, state),
     )
+
+
+def _announced(learner: User, pause) -> bool:
+    """Whether an email went out (or is on its way) since the pause began."""
+    from learners.weekly.models import Delivery, WeeklyEmail
+
+    return WeeklyEmail.objects.filter(
+        learner=learner,
+        created_at__gte=pause.created_at,
+        status__in=[Delivery.SENT, Delivery.SENDING, Delivery.UNKNOWN],
+    ).exists()
 
 
 def best_change(learner: User, first: datetime, end: datetime) -> Highlight | None:
@@ -386,31 +430,36 @@ def best_change(learner: User, first: datetime, end: datetime) -> Highlight | No
     )
 
 
-def spaced_reminder(learner: User, monday: date) -> Failure | None:
-    """One lesson from at least two weeks back: one whose failure is 2, 4, 8, 16… weeks old
-    this week if there is one (oldest first), else the oldest lesson not brought back in the
-    last REMINDER_GAP_WEEKS emails' weeks."""
+def spaced_reminder(learner: User, monday: date, now: datetime) -> Failure | None:
+    """One lesson from two weeks back or more, brought back on its review card's FSRS
+    schedule: of the lesson cards due by the end of the coming week (and not brought back in
+    the last REMINDER_GAP_WEEKS emails' weeks), the one the learner is most likely to have
+    forgotten. One query."""
     from learners.weekly.models import WeeklyEmail
 
-    at_mark = Q(pk__in=[])
-    for weeks in REMINDER_MARKS:
-        mark = monday - WEEK * weeks
-        at_mark |= Q(happened_on__gte=mark, happened_on__lte=mark + timedelta(days=6))
     recently = WeeklyEmail.objects.filter(
         learner=learner,
-        reminder=OuterRef("pk"),
+        reminder=OuterRef("failure"),
         week_start__gte=monday - WEEK * REMINDER_GAP_WEEKS,
         week_start__lt=monday,
     )
-    return (
-        Failure.objects.filter(learner=learner, happened_on__lt=monday - WEEK)
-        .exclude(lesson="")
+    cards = list(
+        Card.objects.filter(
+            learner=learner,
+            kind=Kind.LESSON,
+            suspended=False,
+            due__lt=now + WEEK,
+            # At least a week before the report week: the email already shows the week's own.
+            failure__happened_on__lt=monday - WEEK,
+        )
+        .exclude(failure__lesson="")
         .exclude(Exists(recently))
-        .annotate(priority=Case(When(at_mark, then=Value(0)), default=Value(1)))
-        .select_related("module")
-        .order_by("priority", "happened_on", "id")
-        .first()
+        .select_related("failure__module")
+        .order_by("due", "id")[:REMINDER_CANDIDATES]
     )
+    if not cards:
+        return None
+    return min(cards, key=lambda card: (retrievability(card, now), card.due, card.id)).failure
 
 
 # --- links and words ---------------------------------------------------------------------------
