@@ -277,7 +277,6 @@ class Status(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
-
 @owned
 class PlanPause(models.Model):
     """Days the plan stands still (a holiday, illness, a crunch at work): the pace, the weekly
@@ -333,6 +332,7 @@ class PlanRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.get_change_display()}"
+
 
 @owned
 class ModuleProgress(models.Model):

@@ -125,9 +125,7 @@ def gap(
         days_away=away,
         new_end=forecast.suggested_end or forecast.projected_finish,
         hours_needed=max(needed, Decimal("0.5")) if needed is not None else None,
-        optional=[
-            s for s in state.modules if s.item and not s.item.required and not s.is_finished
-        ],
+        optional=[s for s in state.modules if s.item and not s.item.required and not s.is_finished],
     )
 
 
