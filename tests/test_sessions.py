@@ -97,6 +97,33 @@ def test_a_module_outside_the_plan_is_not_a_choice(client, alice, modules):
     assert response.status_code == 422
 
 
+def test_a_past_session_is_logged_from_a_modules_page_even_outside_the_plan(client, alice, modules):
+    (other,) = make_modules(1, prefix="other")
+    page = client.get(f"/modules/{other.slug}/").text
+    assert 'id="quick-log"' in page
+    assert f'name="session-module" value="{other.pk}"' in page  # the page's module, fixed
+    yesterday = (alice.local_today() - timedelta(days=1)).isoformat()
+    data = {**_form(alice, module=other.pk, date=yesterday, minutes="50"), "page": "module"}
+    text = client.post("/sessions/", {**data, "page_module": other.slug}, headers=HTMX).text
+    assert f"Logged 50 minutes on {other.title}." in text
+    # The module's time spent comes along, and the next view of the page shows it too.
+    assert (
+        'id="module-time" class="card" aria-labelledby="module-time-heading" data-hx-swap-oob'
+        in text
+    )
+    session = StudySession.objects.get(learner=alice)
+    assert (session.module, session.date.isoformat()) == (other, yesterday)
+    assert "50 min" in client.get(f"/modules/{other.slug}/").text
+
+
+def test_a_modules_page_logs_only_on_its_own_module(client, alice, modules):
+    first, second = modules
+    data = {**_form(alice, module=second.pk), "page": "module", "page_module": first.slug}
+    response = client.post("/sessions/", data, headers=HTMX)
+    assert response.status_code == 422
+    assert not StudySession.objects.exists()
+
+
 def test_sessions_are_listed_and_paged(client, alice, modules):
     today = alice.local_today()
     StudySession.objects.bulk_create(

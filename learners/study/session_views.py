@@ -44,7 +44,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 def session_create(request: HttpRequest) -> HttpResponse:
-    form = session_form_for(request.user, data=request.POST)
+    # Sent from a module's page, the form logs time on that module (session_form_for).
+    page_module = _page_module(request)
+    form = session_form_for(request.user, data=request.POST, module=page_module)
     if not form.is_valid():
         if request.htmx:
             return respond(
@@ -52,6 +54,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 fallback="/",
                 main="study/_quick_log.html",
                 context={"session_form": form},
+                module=page_module,
                 status=422,
             )
         return render(
@@ -61,12 +64,15 @@ def session_create(request: HttpRequest) -> HttpResponse:
     session.learner = request.user
     session, _ = save_once(session, key_from(request))
     if not request.htmx:
-        messages.success(request, f"Logged {session.minutes} minutes.")
+        messages.success(request, f"Logged {minutes_text(session.minutes)}.")
     return respond(
         request,
         fallback="/",
         main="study/_quick_log.html",
-        context={"session_form": session_form_for(request.user), "logged": session},
+        context={
+            "session_form": session_form_for(request.user, module=page_module),
+            "logged": session,
+        },
         module=session.module,
         changed={Change.HOURS},
     )
@@ -163,6 +169,10 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
         module=_page_module(request),
         changed={Change.TIMER, Change.HOURS} if logged else {Change.TIMER},
     )
+
+
+def minutes_text(minutes: int) -> str:
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def _page_module(request: HttpRequest) -> Module | None:
