@@ -97,3 +97,24 @@ def test_the_same_journey_works_without_javascript(browser, live_server, track):
         context.close()
     assert CheckpointTick.objects.count() == 1
     assert StudySession.objects.get().minutes == 90
+
+
+def test_a_running_timer_keeps_its_start_time_and_counts_beside_it(page, live_server, alice, track):
+    from tests.conftest import log_in
+    from tests.factories import make_plan
+
+    make_plan(alice, [item.module for item in track.items.all()])
+    log_in(page, alice, live_server.url)
+    page.goto("/")
+    page.get_by_role("button", name="Start the timer").click()
+    timer = page.locator("#timer")
+    expect(timer.locator(".timer-elapsed")).to_contain_text(" so far.")
+    started = timer.locator("time").inner_text()
+    assert len(started) == 5 and started[2] == ":"  # HH:MM, as the server wrote it
+    # "Running since 09:05" stays a time; what has elapsed is said beside it.
+    expect(timer.locator("p").first).to_contain_text(f"Running since {started}.")
+    expect(timer.locator("p").first).to_contain_text(" min ")
+    expect(timer).to_contain_text("a timer stopped within its first minute logs nothing")
+    page.get_by_role("button", name="Stop and log").click()
+    expect(timer.get_by_role("status")).to_contain_text("under a minute, so nothing was logged")
+    assert not StudySession.objects.exists()

@@ -14,8 +14,23 @@ from curriculum.models import Module
 from learners.models import Note, Status, StudySession, active_plan_modules
 from learners.web.forms import DateInput, PlainLabels, check_day
 
+MINUTES_RULE = "Minutes are a whole number from 1 to 1440 (a day)."
+
 
 class SessionForm(PlainLabels, forms.ModelForm):
+    # One rule, one message: the model field's own bounds would say "≥ 0" for −30 and "≥ 1"
+    # for 0 (a positive integer field, with a minimum of 1 on top).
+    minutes = forms.IntegerField(
+        label="Minutes",
+        min_value=1,
+        max_value=1440,
+        error_messages={
+            "min_value": MINUTES_RULE,
+            "max_value": MINUTES_RULE,
+            "invalid": MINUTES_RULE,
+        },
+    )
+
     fixed_module: Module | None = None  # set on a module's page: the module is not a choice
 
     class Meta:

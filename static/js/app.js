@@ -4,7 +4,8 @@
 
 document.documentElement.classList.add("js");
 
-// A running timer shows its elapsed time, counted from the server's start time.
+// A running timer shows its elapsed time beside its start ("Running since 09:05. 12 min 04 s
+// so far"), counted from the server's start time.
 function tickTimers() {
   for (const element of document.querySelectorAll("[data-timer-start]")) {
     const started = Date.parse(element.dataset.timerStart);
@@ -13,12 +14,13 @@ function tickTimers() {
     const hours = Math.floor(seconds / 3600);
     const minutes = Math.floor((seconds % 3600) / 60);
     const rest = String(seconds % 60).padStart(2, "0");
-    element.textContent = hours ? `${hours} h ${minutes} min` : `${minutes} min ${rest} s`;
-    element.setAttribute("title", "Elapsed");
+    element.textContent = ` ${hours ? `${hours} h ${minutes} min` : `${minutes} min ${rest} s`} so far.`;
+    element.hidden = false;
   }
 }
 setInterval(tickTimers, 1000);
 document.addEventListener("DOMContentLoaded", tickTimers);
+document.addEventListener("htmx:afterSettle", tickTimers);
 
 // An invalid form comes back (422) with its errors at the fields: take the keyboard (and a
 // screen reader) to the first field to fix, rather than leaving focus on a replaced button.
