@@ -86,8 +86,18 @@ document.addEventListener("htmx:afterSwap", () => {
 
 // A box that scrolls sideways (long code, wide math, a wide table) must be reachable by
 // keyboard to be scrolled: while its content overflows it is a Tab stop (tabindex 0).
-const SCROLLERS = ".prose pre, .prose math[display=block], .prose table, .table-wrap, .code-block, .diff-scroll";
+// MathML takes no tabindex (the page would not be valid HTML): a formula too wide for its box
+// scrolls in a wrapper that does.
+const SCROLLERS = ".prose pre, .prose .math-scroll, .prose table, .table-wrap, .code-block, .diff-scroll";
 function markScrollers() {
+  for (const math of document.querySelectorAll('.prose math[display="block"]')) {
+    if (math.parentElement.classList.contains("math-scroll")) continue;
+    if (math.scrollWidth <= math.clientWidth + 1) continue;
+    const wrapper = document.createElement("div");
+    wrapper.className = "math-scroll";
+    math.replaceWith(wrapper);
+    wrapper.append(math);
+  }
   for (const element of document.querySelectorAll(SCROLLERS)) {
     const overflows = element.scrollWidth > element.clientWidth + 1;
     if (overflows && !element.hasAttribute("tabindex")) {
