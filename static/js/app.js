@@ -114,6 +114,27 @@ window.addEventListener("load", markScrollers);
 window.addEventListener("resize", markScrollers);
 document.addEventListener("htmx:afterSettle", markScrollers);
 
+// The weekly email's preview frame is as tall as the email it shows (the email's document
+// shares our origin and runs nothing; learners/weekly/views.py). Measured from zero height, as
+// a document is never shorter than its frame; again when a resize rewraps it.
+function fitFrames() {
+  for (const frame of document.querySelectorAll("iframe[data-fit-content]")) {
+    const root = frame.contentDocument?.documentElement;
+    if (!root || !frame.contentDocument.body) continue;
+    frame.style.height = "0px";
+    frame.style.height = `${root.scrollHeight}px`;
+  }
+}
+document.addEventListener(
+  "load",
+  (event) => {
+    if (event.target instanceof HTMLIFrameElement && event.target.matches("[data-fit-content]")) fitFrames();
+  },
+  true
+);
+document.addEventListener("DOMContentLoaded", fitFrames);
+window.addEventListener("resize", fitFrames);
+
 // A request htmx sends can fail: the server is briefly down (503), the session ended (401,
 // from learners/middleware.py; 403 when the CSRF cookie went with it), the network dropped.
 // htmx then swaps nothing, so say what happened at the top of the page (a live region a screen
