@@ -23,9 +23,9 @@ def track():
 
 def sign_up(page, email: str) -> None:
     page.goto("/signup/")
-    page.get_by_label("Email:", exact=True).fill(email)
-    page.get_by_label("Password:", exact=True).fill("correct-horse-battery")
-    page.get_by_label("Password again:", exact=True).fill("correct-horse-battery")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill("correct-horse-battery")
+    page.get_by_label("Password again", exact=True).fill("correct-horse-battery")
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("/")
 

@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from learners.accounts import throttle
 from learners.accounts.forms import (
     LoginForm,
+    PlainSetPasswordForm,
     SettingsForm,
     SignupForm,
     SiteURLPasswordResetForm,
@@ -95,7 +96,7 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html"
+    form_class=PlainSetPasswordForm, template_name="accounts/password_reset_confirm.html"
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"
