@@ -52,6 +52,11 @@ CASES: dict[str, Case] = {
     "dashboard": Case("own_or_landing"),
     "plan_list": Case("own"),
     "plan_new": Case("own"),
+    "plan_hint": Case(
+        "own",
+        method="POST",
+        data=(("list", "track"), ("start_date", "2026-01-05"), ("target_end", "2026-03-30")),
+    ),
     "plan_detail": Case("object", args=("plan",)),
     "plan_edit": Case("object", args=("plan",)),
     "plan_end": Case("object", method="POST", args=("plan",), data=(("outcome", "abandoned"),)),

@@ -6,6 +6,8 @@ same path works through plain forms and redirects.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -121,3 +123,25 @@ def test_a_running_timer_keeps_its_start_time_and_counts_beside_it(page, live_se
     page.get_by_role("button", name="Stop and log").click()
     expect(timer.get_by_role("status")).to_contain_text("under a minute, so nothing was logged")
     assert not StudySession.objects.exists()
+
+
+def test_the_new_plan_form_says_what_it_needs_as_the_hours_and_modules_change(
+    page, live_server, alice, track
+):
+    from tests.conftest import log_in
+
+    log_in(page, alice, live_server.url)
+    page.goto(f"/plans/new/?list={track.slug}")
+    hint = page.locator("#plan-hint")
+    # Three modules of 2.5 hours over 12 weeks: 7.5 hours, under an hour a week.
+    expect(hint).to_contain_text("About 1 hour a week needed.")
+    expect(hint).to_contain_text("The 3 modules you kept come to about 8 hours")
+    page.get_by_label("Target end").fill((alice.local_today() + timedelta(days=6)).isoformat())
+    page.get_by_label("Hours a week").fill("4")
+    page.get_by_label("Hours a week").blur()
+    expect(hint).to_contain_text("About 8 hours a week needed.")
+    expect(hint).to_contain_text("At the 4 hours a week you chose, they would take until about")
+    page.get_by_role("checkbox", name="Module m 0001").uncheck()
+    expect(hint).to_contain_text("The 2 modules you kept come to about 5 hours")
+    assert not Plan.objects.exists()  # the hint starts nothing
+    assert page.url.endswith(f"/plans/new/?list={track.slug}")
