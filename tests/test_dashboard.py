@@ -170,3 +170,20 @@ def test_the_module_page_query_count_does_not_grow_with_history(
         response = client.get(f"/modules/{modules[0].slug}/")
     assert response.status_code == 200
     assert "Your progress" in response.text
+
+
+def test_in_development_the_landing_page_says_the_demo_login_after_the_servers_banner(
+    client, settings
+):
+    # `make run` prints it above runserver's banner and warning, where it scrolls away.
+    from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
+    from tests.factories import make_learner
+
+    settings.DEBUG = True
+    assert "Demo: log in as" not in client.get("/").text  # no demo learner yet
+    make_learner(DEMO_EMAIL)
+    footer = client.get("/").text.split('<footer class="site-footer">')[1]
+    assert f"Demo: log in as <strong>{DEMO_EMAIL}</strong>" in footer
+    assert f"<strong>{DEMO_PASSWORD}</strong>" in footer
+    settings.DEBUG = False  # production: never
+    assert DEMO_PASSWORD not in client.get("/").text

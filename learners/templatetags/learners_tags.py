@@ -63,3 +63,17 @@ def lesson_mark(checkpoint, ticked, oob=False) -> str:
     from learners.study.lesson import mark
 
     return mark(checkpoint, ticked, oob=oob)
+
+
+@register.inclusion_tag("_demo_login.html")
+def demo_login() -> dict:
+    """In development (DEBUG) with the demo learner seeded, how to log in as them: `make run`
+    prints it, but above the server's own banner, where it scrolls away. Never in production."""
+    from django.conf import settings
+
+    from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
+    from learners.models import User
+
+    if not settings.DEBUG or not User.objects.filter(email=DEMO_EMAIL).exists():
+        return {"demo": None}
+    return {"demo": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}}
