@@ -5,6 +5,7 @@ from config import views
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("curriculum.urls")),
     path("", include("learners.urls")),

@@ -41,6 +41,7 @@ pytestmark = pytest.mark.django_db
 
 CASES: dict[str, Case] = {
     "health": Case("public"),
+    "favicon": Case("public", status=302),
     # curriculum, public
     "catalogue": Case("public"),
     "module_detail": Case("public", args=("module",)),
@@ -60,6 +61,11 @@ CASES: dict[str, Case] = {
     "dashboard": Case("own_or_landing"),
     "plan_list": Case("own"),
     "plan_new": Case("own"),
+    "plan_hint": Case(
+        "own",
+        method="POST",
+        data=(("list", "track"), ("start_date", "2026-01-05"), ("target_end", "2026-03-30")),
+    ),
     "plan_detail": Case("object", args=("plan",)),
     "plan_edit": Case("object", args=("plan",)),
     "plan_end": Case("object", method="POST", args=("plan",), data=(("outcome", "abandoned"),)),
@@ -251,7 +257,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world, name):
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.kind == "public"))
 def test_public_pages_need_no_login(client, world, name):
-    assert request(client, name, CASES[name], world).status_code == 200
+    assert request(client, name, CASES[name], world).status_code == CASES[name].status
 
 
 def test_another_learners_module_page_shows_only_their_own_record(client, world):

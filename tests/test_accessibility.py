@@ -1,5 +1,6 @@
 """axe-core finds no serious or critical accessibility violation on any main page, logged in or
-out, in the light and the dark color scheme (contrast differs between them).
+out, in the light and the dark color scheme (contrast differs between them), on a laptop's
+screen and on a phone's (a box that only scrolls at 390 px must still be reachable by keyboard).
 
 axe-core comes from the npm registry (node_modules/axe-core, installed by `make system-deps`)
 and is injected into every document by Playwright. Our strict CSP would refuse an injected
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 SCHEMES = ("light", "dark")
+WIDTHS = {1280: 900, 390: 844}  # width → height: a laptop, a phone
 
 # Only violations; axe's passes and incomplete lists are large and unused here.
 RUN_AXE = """async (rules) => {
@@ -84,17 +86,23 @@ def test_no_main_page_has_a_serious_or_critical_violation_in_either_scheme(
         page.set_default_timeout(15_000)
         try:
             for item in items:
+                page.set_viewport_size({"width": 1280, "height": 900})
                 assert open_in_browser(page, item) == item.status, item
-                for scheme in SCHEMES:
-                    # The same document restyled: prefers-color-scheme flips without a reload.
-                    page.emulate_media(color_scheme=scheme)
-                    found += [
-                        f"{item} [{scheme}] {violation['impact']} {violation['id']}: "
-                        f"{violation['help']}\n      " + "\n      ".join(violation["targets"])
-                        for violation in blocking_violations(
-                            page, None if scheme == "light" else COLOUR_RULES
-                        )
-                    ]
+                for width, height in WIDTHS.items():
+                    # The same document, resized and restyled without a reload; app.js hears
+                    # of the new size at once (it makes a box that now scrolls a Tab stop).
+                    page.set_viewport_size({"width": width, "height": height})
+                    page.evaluate("() => window.dispatchEvent(new Event('resize'))")
+                    for scheme in SCHEMES:
+                        page.emulate_media(color_scheme=scheme)
+                        found += [
+                            f"{item} [{width} px, {scheme}] {violation['impact']} "
+                            f"{violation['id']}: {violation['help']}\n      "
+                            + "\n      ".join(violation["targets"])
+                            for violation in blocking_violations(
+                                page, None if scheme == "light" else COLOUR_RULES
+                            )
+                        ]
                 page.emulate_media(color_scheme=SCHEMES[0])
                 checked += 1
         finally:

@@ -124,13 +124,13 @@ def use_the_dashboard(page) -> None:
 
 
 def use_the_module_page(page) -> None:
-    htmx(page, lambda: page.locator("#confidence-form label").nth(3).click())
+    htmx(page, lambda: page.locator("#confidence-form button").nth(3).click())
     htmx(page, lambda: page.locator(".checklist input[type=checkbox]:not(:checked)").first.check())
     page.get_by_label("New note").fill("Attention: $\\frac{QK^T}{\\sqrt{d_k}}$ and a `mask`")
     htmx(page, lambda: page.get_by_role("button", name="Preview").click())
     htmx(page, lambda: page.get_by_role("button", name="Save note").click())
     htmx(page, lambda: page.get_by_role("button", name="Mark resolved").first.click())
-    htmx(page, lambda: page.get_by_label("Status").select_option("done"))
+    htmx(page, lambda: page.get_by_role("button", name="Done", exact=True).click())
 
 
 def use_the_filters(page) -> None:

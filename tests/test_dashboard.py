@@ -56,6 +56,45 @@ def test_the_dashboard_shows_the_plan_header_next_up_and_hours(client, alice):
     assert "Checkpoint 1" in page  # next up's next checkpoint
 
 
+def test_next_ups_module_is_not_listed_again_under_it(client, alice):
+    modules = make_modules(4, checkpoints=3)
+    # No prerequisites among them here: any unfinished module can be next.
+    for module in modules:
+        module.prerequisites.clear()
+    make_plan(alice, modules)
+    set_tick(alice, modules[0].checkpoints.first(), True)  # next up, in progress
+    client.force_login(alice)
+    page = client.get("/").text
+    assert '<section id="in-progress" aria-labelledby="in-progress-heading" hidden>' in page
+
+    set_tick(alice, modules[2].checkpoints.first(), True)  # another in progress
+    page = client.get("/").text
+    others = page.split('id="in-progress"')[1].split("</section>")[0]
+    assert "Also in progress" in others
+    assert "Module m 0002" in others
+    assert "Module m 0000" not in others  # it is Next up's
+    assert "Module m 0000" in page.split('id="next-up"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown", "percent", "to_go"),
+    [(45, "0.8", "8%", "9.2 h to go"), (15, "0.3", "3%", "9.7 h to go"), (597, "10.0", "100%", "")],
+)
+def test_the_weeks_hours_follow_one_rounding_rule_and_add_up(
+    client, alice, minutes, shown, percent, to_go
+):
+    make_plan(alice, make_modules(1), weekly_hours=10)
+    StudySession.objects.create(learner=alice, date=alice.local_today(), minutes=minutes)
+    client.force_login(alice)
+    card = client.get("/").text.split('id="hours-week"')[1].split("</section>")[0]
+    assert f'<strong data-count="hours-week">{shown}</strong> of 10 hours' in card
+    assert f"<span>{percent}</span>" in card
+    if to_go:
+        assert to_go in card
+    else:  # 9.95 hours shows as 10.0: the card says the target is reached, not "0.1 h to go"
+        assert "Target reached." in card and "to go" not in card
+
+
 def test_an_empty_week_says_what_to_do(client, alice):
     make_plan(alice, make_modules(1))
     client.force_login(alice)
@@ -136,3 +175,20 @@ def test_the_module_page_query_count_does_not_grow_with_history(
         response = client.get(f"/modules/{modules[0].slug}/")
     assert response.status_code == 200
     assert "Your progress" in response.text
+
+
+def test_in_development_the_landing_page_says_the_demo_login_after_the_servers_banner(
+    client, settings
+):
+    # `make run` prints it above runserver's banner and warning, where it scrolls away.
+    from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
+    from tests.factories import make_learner
+
+    settings.DEBUG = True
+    assert "Demo: log in as" not in client.get("/").text  # no demo learner yet
+    make_learner(DEMO_EMAIL)
+    footer = client.get("/").text.split('<footer class="site-footer">')[1]
+    assert f"Demo: log in as <strong>{DEMO_EMAIL}</strong>" in footer
+    assert f"<strong>{DEMO_PASSWORD}</strong>" in footer
+    settings.DEBUG = False  # production: never
+    assert DEMO_PASSWORD not in client.get("/").text

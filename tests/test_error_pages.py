@@ -56,3 +56,14 @@ def test_a_csrf_failure_is_a_403_page():
     client = Client(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
+
+
+def test_favicon_ico_is_the_sites_icon_not_a_404(client):
+    # Browsers ask for it where a page names no icon (the admin's pages, say).
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/img/favicon.svg"
+    assert "max-age=86400" in response["Cache-Control"]
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("img/favicon.svg")

@@ -272,3 +272,133 @@ def test_the_audit_catches_a_jump_in_the_tab_order_a_missing_label_and_a_hidden_
     )
     with pytest.raises(AssertionError, match="the skip link shows no focus ring"):
         audit(page)
+
+
+LESSON = """---
+slug: keyboard-lm
+title: A language model by keyboard
+hours: 4
+---
+
+# A language model by keyboard
+
+Read, then build.
+
+## Why it matters
+
+Because.
+
+## Deliverable
+
+- [ ] A first checkpoint {#first}
+- [ ] A second checkpoint {#second}
+- [ ] A third checkpoint {#third}
+
+## Steps
+
+Do it.
+"""
+# Where the first stop inside the module text stands in the tab order, and those of the
+# learner's controls.
+STOP_INDEX = f"""(selector) => {{
+  ({TAB_STOPS})();  // numbers every stop (data-tab-stop)
+  const element = document.querySelector(selector);
+  return element ? Number(element.dataset.tabStop) : -1;
+}}"""
+
+
+def press_and_settle(page, key: str) -> None:
+    """Press `key` and wait until the htmx request it sends is answered, swapped and settled
+    (htmx wires up swapped-in forms as they settle: a key pressed sooner would post plainly)."""
+    settled = page.evaluate_handle(
+        """() => ({done: new Promise((resolve) => {
+             document.addEventListener("htmx:beforeRequest", (started) => {
+               const settled = (event) => {
+                 if (event.detail.xhr !== started.detail.xhr) return;
+                 document.removeEventListener("htmx:afterSettle", settled);
+                 resolve();
+               };
+               document.addEventListener("htmx:afterSettle", settled);
+             }, {once: true});
+           })})"""
+    )
+    page.keyboard.press(key)
+    page.evaluate(
+        """(settled) => Promise.race([
+             settled.done.then(() => true),
+             new Promise((_, reject) => setTimeout(
+               () => reject(new Error("no htmx request settled within 10 s")), 10000)),
+           ])""",
+        settled,
+    )
+
+
+def test_the_module_pages_status_and_confidence_are_chosen_not_passed_by(
+    page, alice, live_server, tmp_path
+):
+    from curriculum.models import Module
+    from learners.models import ConfidenceRating, ModuleProgress, StatusChange
+    from tests.conftest import log_in
+    from tests.curriculum_helpers import load, write
+    from tests.factories import make_plan
+
+    write(tmp_path, "keyboard.md", LESSON)
+    assert load(tmp_path).status == 0
+    module = Module.objects.get(slug="keyboard-lm")
+    make_plan(alice, [module])
+    log_in(page, alice, live_server.url)
+    page.goto(module.get_absolute_url())
+    audit(page)  # every control reached in order, each with a visible ring
+
+    # The learner's controls come before the text's links (its "#" section links included),
+    # early in the page; every section link has a name to say.
+    from_the_top(page)
+    status = page.evaluate(STOP_INDEX, "#status-not_started")
+    first_in_text = page.evaluate(STOP_INDEX, "#lesson a")
+    assert 0 < status < first_in_text, (status, first_in_text)
+    assert status <= 15, status
+    assert page.locator("#lesson a.anchor:not([aria-label^='Link to “'])").count() == 0
+
+    # Status: arrow keys on a choice save nothing; Enter on "Done" saves it, once, and the
+    # keyboard stays on it.
+    from_the_top(page)
+    tab_to(page, "button#status-not_started")
+    for key in ("ArrowRight", "ArrowDown", "ArrowRight", "ArrowLeft", "ArrowUp"):
+        page.keyboard.press(key)
+    tab_to(page, "button#status-done")
+    assert not StatusChange.objects.filter(learner=alice).exists()
+    press_and_settle(page, "Enter")
+    expect(page.locator("#status-done")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#status-done")).to_be_focused()
+    expect(page.locator("#status-note")).to_have_text(
+        "Done counts all 3 checkpoints as finished; 0 of them are ticked."
+    )
+    assert list(
+        StatusChange.objects.filter(learner=alice).values_list("new_status", flat=True)
+    ) == ["done"]
+
+    # Confidence: the same, with Space.
+    tab_to(page, "button#confidence-1")
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown", "End", "Home"):
+        page.keyboard.press(key)
+    assert not ConfidenceRating.objects.filter(learner=alice).exists()
+    tab_to(page, "button#confidence-4")
+    press_and_settle(page, " ")
+    expect(page.locator("#confidence-4")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#confidence-4")).to_be_focused()
+    assert list(ConfidenceRating.objects.filter(learner=alice).values_list("value", flat=True)) == [
+        4
+    ]
+    # A second press of the chosen value records nothing new, and focus still stays.
+    press_and_settle(page, "Enter")
+    expect(page.locator("#confidence-4")).to_be_focused()
+    assert ConfidenceRating.objects.filter(learner=alice).count() == 1
+
+    # Ticking a checkpoint keeps the keyboard on its box, and the text's list follows.
+    tab_to(page, "[ticked=")
+    box = page.evaluate("document.activeElement.id")
+    press_and_settle(page, " ")
+    expect(page.locator(f"#{box}")).to_be_focused()
+    expect(page.locator("#lesson .task-mark.is-ticked")).to_have_count(1)
+    assert ModuleProgress.objects.get(learner=alice).status == "done"
+    assert page.dialogs == []

@@ -6,6 +6,8 @@ same path works through plain forms and redirects.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,9 +25,9 @@ def track():
 
 def sign_up(page, email: str) -> None:
     page.goto("/signup/")
-    page.get_by_label("Email:", exact=True).fill(email)
-    page.get_by_label("Password:", exact=True).fill("correct-horse-battery")
-    page.get_by_label("Password again:", exact=True).fill("correct-horse-battery")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill("correct-horse-battery")
+    page.get_by_label("Password again", exact=True).fill("correct-horse-battery")
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("/")
 
@@ -54,7 +56,10 @@ def test_the_journey_updates_fragments_without_a_reload(page, track):
     next_up.get_by_role("checkbox").check()
     expect(page.locator('[data-count="checkpoints"]')).to_have_text("1")
     expect(page.locator("#next-up progress")).to_have_attribute("value", "33")
-    expect(page.locator("#in-progress")).to_contain_text("Module m 0000")
+    # The module in progress is Next up's: it is not listed a second time under it.
+    expect(page.locator("#next-up")).to_contain_text("Module m 0000")
+    expect(page.locator("#next-up .badge")).to_have_text("In progress")
+    expect(page.locator("#in-progress")).to_be_hidden()
 
     page.get_by_role("spinbutton", name="Minutes").fill("90")
     page.get_by_label("What I did").fill("Trained the LSTM")
@@ -97,3 +102,46 @@ def test_the_same_journey_works_without_javascript(browser, live_server, track):
         context.close()
     assert CheckpointTick.objects.count() == 1
     assert StudySession.objects.get().minutes == 90
+
+
+def test_a_running_timer_keeps_its_start_time_and_counts_beside_it(page, live_server, alice, track):
+    from tests.conftest import log_in
+    from tests.factories import make_plan
+
+    make_plan(alice, [item.module for item in track.items.all()])
+    log_in(page, alice, live_server.url)
+    page.goto("/")
+    page.get_by_role("button", name="Start the timer").click()
+    timer = page.locator("#timer")
+    expect(timer.locator(".timer-elapsed")).to_contain_text(" so far.")
+    started = timer.locator("time").inner_text()
+    assert len(started) == 5 and started[2] == ":"  # HH:MM, as the server wrote it
+    # "Running since 09:05" stays a time; what has elapsed is said beside it.
+    expect(timer.locator("p").first).to_contain_text(f"Running since {started}.")
+    expect(timer.locator("p").first).to_contain_text(" min ")
+    expect(timer).to_contain_text("a timer stopped within its first minute logs nothing")
+    page.get_by_role("button", name="Stop and log").click()
+    expect(timer.get_by_role("status")).to_contain_text("under a minute, so nothing was logged")
+    assert not StudySession.objects.exists()
+
+
+def test_the_new_plan_form_says_what_it_needs_as_the_hours_and_modules_change(
+    page, live_server, alice, track
+):
+    from tests.conftest import log_in
+
+    log_in(page, alice, live_server.url)
+    page.goto(f"/plans/new/?list={track.slug}")
+    hint = page.locator("#plan-hint")
+    # Three modules of 2.5 hours over 12 weeks: 7.5 hours, under an hour a week.
+    expect(hint).to_contain_text("About 1 hour a week needed.")
+    expect(hint).to_contain_text("The 3 modules you kept come to about 8 hours")
+    page.get_by_label("Target end").fill((alice.local_today() + timedelta(days=6)).isoformat())
+    page.get_by_label("Hours a week").fill("4")
+    page.get_by_label("Hours a week").blur()
+    expect(hint).to_contain_text("About 8 hours a week needed.")
+    expect(hint).to_contain_text("At the 4 hours a week you chose, they would take until about")
+    page.get_by_role("checkbox", name="Module m 0001").uncheck()
+    expect(hint).to_contain_text("The 2 modules you kept come to about 5 hours")
+    assert not Plan.objects.exists()  # the hint starts nothing
+    assert page.url.endswith(f"/plans/new/?list={track.slug}")

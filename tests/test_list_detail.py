@@ -64,3 +64,57 @@ def test_its_query_count_does_not_grow(client, django_assert_num_queries, count)
     with django_assert_num_queries(3):
         response = client.get("/lists/track/")
     assert response.status_code == 200
+
+
+def test_a_learner_can_start_this_plan_from_the_lists_page(client, alice):
+    make_list(make_modules(2))
+    client.force_login(alice)
+    text = client.get("/lists/track/").text
+    assert '<a class="button" href="/plans/new/?list=track">Start this plan</a>' in text
+
+
+def test_a_visitor_starts_this_plan_by_signing_up_and_lands_on_the_plan_form(client):
+    make_list(make_modules(2))
+    text = client.get("/lists/track/").text
+    assert (
+        '<a class="button" href="/signup/?next=/plans/new/%3Flist%3Dtrack">Start this plan</a>'
+        in text
+    )
+    assert 'href="/login/?next=/plans/new/%3Flist%3Dtrack"' in text
+    form = client.get("/signup/?next=/plans/new/%3Flist%3Dtrack").text
+    assert '<input type="hidden" name="next" value="/plans/new/?list=track">' in form
+    response = client.post(
+        "/signup/",
+        {
+            "email": "newcomer@example.com",
+            "password1": "correct-horse-battery",
+            "password2": "correct-horse-battery",
+            "next": "/plans/new/?list=track",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/plans/new/?list=track"
+    assert "Set your time box" in client.get(response["Location"]).text
+
+
+def test_sign_up_goes_nowhere_off_the_site(client):
+    response = client.post(
+        "/signup/",
+        {
+            "email": "newcomer@example.com",
+            "password1": "correct-horse-battery",
+            "password2": "correct-horse-battery",
+            "next": "https://evil.example/",
+        },
+    )
+    assert response["Location"] == "/"
+
+
+def test_an_unpublished_list_offers_no_start(client, alice):
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    make_list(make_modules(1), published=False)
+    client.force_login(alice)
+    text = client.get("/lists/track/").text
+    assert "not published" in text
+    assert "Start this plan" not in text

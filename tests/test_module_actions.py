@@ -104,7 +104,8 @@ def test_confidence_is_recorded(client, alice, setup):
     text = client.post(
         f"/modules/{module.slug}/confidence/", {"confidence": "4", "page": "module"}, headers=HTMX
     ).text
-    assert 'value="4" checked' in text
+    # The value is a pressed button (saved when pressed, never by a passing arrow key).
+    assert 'value="4" id="confidence-4" class="scale-option" aria-pressed="true"' in text
     assert ConfidenceRating.objects.get(learner=alice).value == 4
 
 

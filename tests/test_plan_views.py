@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from learners.models import Plan, PlanStatus
 from tests.factories import make_list, make_modules, make_plan
@@ -71,6 +72,11 @@ def test_starting_a_plan_keeps_only_the_chosen_modules(client, alice, track):
         ({"weekly_hours": "abc"}, "Enter a number"),
         ({"target_end": "2020-01-01"}, "The target end must be after the start."),
         ({"target_end": "2040-01-01"}, "under three years"),
+        # A plan entirely in the past: the dashboard said "Week 101 of 9 … 21 months overdue".
+        (
+            {"start_date": "2025-01-01", "target_end": "2025-03-01"},
+            "That day has passed: the target end must be today",
+        ),
         ({"modules": []}, "Keep at least one module in the plan."),
         ({"modules": ["999999"]}, "Select a valid choice"),
     ],
@@ -80,6 +86,93 @@ def test_bad_plans_are_explained_and_nothing_is_created(client, alice, track, ov
     assert response.status_code == 422  # the form again, with its errors
     assert message in response.text
     assert not Plan.objects.exists()
+
+
+def test_a_plan_may_start_in_the_past_and_end_today(client, alice, track):
+    today = alice.local_today()
+    start = (today - timedelta(weeks=3)).isoformat()
+    response = client.post(
+        "/plans/new/", _start(alice, track, start_date=start, target_end=today.isoformat())
+    )
+    assert response.status_code == 302
+    assert Plan.objects.get(learner=alice).target_end == today
+
+
+def test_an_overdue_plans_goal_can_be_edited_without_moving_its_end(client, alice, track):
+    today = alice.local_today()
+    plan = make_plan(
+        alice,
+        [track.items.first().module],
+        start_date=today - timedelta(weeks=14),
+        target_end=today - timedelta(weeks=2),
+    )
+    data = {
+        "goal": "Still on it",
+        "start_date": plan.start_date.isoformat(),
+        "target_end": plan.target_end.isoformat(),
+        "weekly_hours": "10",
+    }
+    assert client.post(f"/plans/{plan.pk}/edit/", data).status_code == 302
+    # Moving it to another day that has passed is refused like a new plan's.
+    earlier = {**data, "target_end": (today - timedelta(weeks=3)).isoformat()}
+    response = client.post(f"/plans/{plan.pk}/edit/", earlier)
+    assert response.status_code == 422
+    assert "That day has passed" in response.text
+    plan.refresh_from_db()
+    assert (plan.goal, plan.target_end) == ("Still on it", today - timedelta(weeks=2))
+
+
+def test_the_form_says_what_the_chosen_dates_and_hours_need(client, alice):
+    # 134 hours over 12 weeks at 10 a week: the form says so before the plan is made.
+    modules = make_modules(4, prefix="big")
+    for module, hours in zip(modules, ["40", "40", "30", "24"], strict=True):
+        module.hours = hours
+        module.save(update_fields=["hours"])
+    big = make_list(modules, slug="big", title="Big track")
+    client.force_login(alice)
+    page = client.get("/plans/new/", {"list": big.slug}).text
+    hint = page.split('id="plan-hint"')[1].split("</div>")[0]
+    assert "About 11 hours a week needed." in hint
+    assert "The 4 modules you kept come to about 134 hours" in hint
+    assert "is 12 weeks" in hint
+    assert "At the 10 hours a week you chose, they would take until about" in hint
+
+    # The same hint comes from its own URL as the form changes (htmx), and with the form
+    # when it is sent back with its errors (no JavaScript).
+    today = alice.local_today()
+    data = {
+        "list": big.slug,
+        "start_date": today.isoformat(),
+        "target_end": (today + timedelta(weeks=26)).isoformat(),
+        "weekly_hours": "6",
+        "modules": [str(m.pk) for m in modules[:2]],
+    }
+    text = client.post("/plans/new/hint/", data, headers=HTMX).text
+    assert "About 3 hours a week needed." in text  # 80 hours over 26 weeks
+    assert "The 6 hours a week you chose cover it." in text
+    text = client.post("/plans/new/", {**data, "goal": ""}).text
+    assert "About 3 hours a week needed." in text
+    assert "This field is required" in text
+    # Nothing to say yet without a module or with the dates the wrong way round.
+    text = client.post("/plans/new/hint/", {**data, "modules": []}, headers=HTMX).text
+    assert "at least one module to see what the plan needs" in text
+    assert not Plan.objects.exists()
+
+
+def test_a_plan_needing_more_than_forty_hours_a_week_says_so(client, alice, track):
+    for item in track.items.select_related("module"):
+        item.module.hours = 20
+        item.module.save(update_fields=["hours"])
+    today = alice.local_today()
+    data = _start(alice, track, target_end=(today + timedelta(days=1)).isoformat())
+    text = client.post("/plans/new/hint/", data, headers=HTMX).text
+    assert "more than most people keep up" in text
+
+
+def test_the_hint_needs_a_published_list(client, alice):
+    hidden = make_list(make_modules(1, prefix="h"), slug="hidden", published=False)
+    client.force_login(alice)
+    assert client.post("/plans/new/hint/", {"list": hidden.slug}).status_code == 404
 
 
 def test_a_second_active_plan_is_explained(client, alice, track):
@@ -118,6 +211,7 @@ def test_adding_an_unknown_module_is_explained(client, alice, track):
     assert plan.items.count() == 1
 
 
+@time_machine.travel(datetime(2026, 4, 15, 12, tzinfo=UTC), tick=False)  # the dates below are ahead
 def test_editing_validates_and_saves(client, alice, track):
     plan = make_plan(alice, [track.items.first().module])
     bad = client.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -86,6 +87,16 @@ def test_every_input_has_a_label(client, alice):
     text = client.get("/settings/").text
     for name in FIELDS:
         assert f'for="id_{name}"' in text
+
+
+@pytest.mark.parametrize("path", ["/settings/", "/signup/", "/login/", "/password/reset/"])
+def test_labels_carry_no_trailing_colon_like_every_other_form(client, alice, path):
+    if path == "/settings/":
+        client.force_login(alice)
+    text = client.get(path).text
+    labels = re.findall(r"<label[^>]*>(.*?)</label>", text, re.DOTALL)
+    assert labels
+    assert [label for label in labels if re.sub(r"<[^>]+>", "", label).strip().endswith(":")] == []
 
 
 def test_saving_redirects_back_with_a_message_and_stores_the_values(client, alice):

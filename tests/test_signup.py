@@ -74,6 +74,17 @@ def test_the_password_validators_apply(client, password, complaint):
     assert not User.objects.exists()
 
 
+def test_a_password_rule_is_said_under_password_and_a_mismatch_under_password_again(client):
+    response = client.post("/signup/", signup_data(password="short1"))
+    form = response.context["form"]
+    assert any("too short" in error for error in form.errors["password1"])
+    assert "password2" not in form.errors
+    # The error stands with its field in the page, read out with it (aria-describedby).
+    assert 'id="id_password1_error"' in response.text
+    response = client.post("/signup/", signup_data(again="correct-horse-staple"))
+    assert list(response.context["form"].errors) == ["password2"]
+
+
 @pytest.mark.parametrize("email", ["", "not-an-email", "a" * 250 + "@example.com"])
 def test_a_missing_or_malformed_email_is_a_field_error(client, email):
     response = client.post("/signup/", signup_data(email=email))

@@ -15,11 +15,11 @@ def test_a_newcomer_signs_up_with_the_keyboard_and_lands_on_the_dashboard(page):
     page.get_by_role("link", name="Sign up").click()
 
     # The email field has focus; labels name every input.
-    expect(page.get_by_label("Email:", exact=True)).to_be_focused()
+    expect(page.get_by_label("Email", exact=True)).to_be_focused()
     page.keyboard.type("newcomer@example.com")
-    page.get_by_label("Password:", exact=True).fill("correct-horse-battery")
-    page.get_by_label("Password again:", exact=True).fill("correct-horse-battery")
-    page.get_by_label("Password again:", exact=True).press("Enter")
+    page.get_by_label("Password", exact=True).fill("correct-horse-battery")
+    page.get_by_label("Password again", exact=True).fill("correct-horse-battery")
+    page.get_by_label("Password again", exact=True).press("Enter")
 
     page.wait_for_url("/")
     expect(page.get_by_text("Welcome to Trajectory!")).to_be_visible()

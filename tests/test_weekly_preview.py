@@ -54,7 +54,7 @@ def test_the_learner_sees_this_weeks_email(client, planned):
     page = response.text
     assert "2.5 h this week" in page  # the subject
     assert f'src="{BODY}"' in page
-    assert "<iframe" in page and 'sandbox="allow-popups' in page
+    assert "<iframe" in page and 'sandbox="allow-same-origin allow-popups' in page
     assert "Here is your week, 2 – 8 March" in page  # the text part, shown as text
     # The page itself keeps the site's strict policy.
     policy = response["Content-Security-Policy"]
@@ -68,7 +68,7 @@ def test_the_emails_document_allows_inline_styles_and_nothing_else(client, plann
     assert response.status_code == 200
     assert response["Content-Security-Policy"] == (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups "
+        "form-action 'none'; frame-ancestors 'self'; sandbox allow-same-origin allow-popups "
         "allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
     )
     assert response["X-Frame-Options"] == "SAMEORIGIN"

@@ -13,6 +13,7 @@ from django.contrib.auth.forms import (
     BaseUserCreationForm,
     PasswordChangeForm,
     PasswordResetForm,
+    SetPasswordForm,
     UsernameField,
 )
 from django.core.exceptions import ValidationError
@@ -20,11 +21,19 @@ from django.views.decorators.debug import sensitive_variables
 
 from learners.accounts import throttle
 from learners.models import User
+from learners.web.forms import PlainLabels
 
 SITE_NAME = "Trajectory"
 
 
-class SignupForm(BaseUserCreationForm):
+# Every form here has labels without Django's trailing colon (PlainLabels), like the rest of
+# the site's forms.
+
+
+FIRST, AGAIN = "password1", "password2"  # the sign-up form's two password fields
+
+
+class SignupForm(PlainLabels, BaseUserCreationForm):
     """Email, password, password again; Django's password validators apply."""
 
     password1, password2 = BaseUserCreationForm.create_password_fields(
@@ -52,8 +61,16 @@ class SignupForm(BaseUserCreationForm):
             )
         return email
 
+    @sensitive_variables("password")
+    def validate_password_for_user(self, user, password_field_name: str = AGAIN) -> None:
+        """The password rules ("too short", "too common") are about the password: their errors
+        stand under "Password", not under "Password again" where Django puts them. Checked,
+        as Django does, once the two agree (a mismatch is said under "Password again")."""
+        if self.cleaned_data.get(password_field_name):
+            super().validate_password_for_user(user, password_field_name=FIRST)
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(PlainLabels, AuthenticationForm):
     """Email and password, refused without a password check while the throttle says wait."""
 
     username = UsernameField(
@@ -112,7 +129,7 @@ class AdminLoginForm(LoginForm):
             raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
-class ThrottledPasswordChangeForm(PasswordChangeForm):
+class ThrottledPasswordChangeForm(PlainLabels, PasswordChangeForm):
     """Django's form, with the old password counted like a login attempt (see
     throttle.check_password): a stolen session must not become a fast password oracle."""
 
@@ -166,7 +183,7 @@ def describe_wait(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-class SiteURLPasswordResetForm(PasswordResetForm):
+class SiteURLPasswordResetForm(PlainLabels, PasswordResetForm):
     """Django's reset form, with links built from settings.SITE_URL.
 
     The view would otherwise take the domain from the request's Host header, and a forged
@@ -206,7 +223,11 @@ def time_zone_choices() -> list[tuple[str, str]]:
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
-class SettingsForm(forms.ModelForm):
+class PlainSetPasswordForm(PlainLabels, SetPasswordForm):
+    """Django's form for a new password after a reset link, with the site's labels."""
+
+
+class SettingsForm(PlainLabels, forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=time_zone_choices,

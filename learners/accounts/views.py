@@ -15,12 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from learners.accounts import throttle
 from learners.accounts.forms import (
     LoginForm,
+    PlainSetPasswordForm,
     SettingsForm,
     SignupForm,
     SiteURLPasswordResetForm,
@@ -31,8 +33,11 @@ from learners.accounts.forms import (
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 def signup(request: HttpRequest) -> HttpResponse:
+    # `next`: where a newcomer was going ("Start this plan" on a list's page), a path on this
+    # site only, as for log in.
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return redirect(next_url or "dashboard")
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
@@ -49,10 +54,19 @@ def signup(request: HttpRequest) -> HttpResponse:
                     request,
                     "Welcome to Trajectory! Pick a track or a few modules to start a plan.",
                 )
-                return redirect("dashboard")
+                return redirect(next_url or "dashboard")
     else:
         form = SignupForm()
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
 
 
 class LoginView(auth_views.LoginView):
@@ -109,6 +123,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     account's login slowed (learners/accounts/throttle.py): setting the password logs this
     browser in, makes it a known device, and forgets the account's failures."""
 
+    form_class = PlainSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     post_reset_login = True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.utils.safestring import SafeString
@@ -44,13 +44,33 @@ class HoursSummary:
     weekly_chart: SafeString
     heatmap: SafeString
 
+    # One rounding rule: hours to one decimal, halves up, and what is worked out from them
+    # (what's left, the share) from the hours as shown, so the numbers on the card add up:
+    # 45 minutes of 10 hours is "0.8 of 10 hours · 8% · 9.2 h to go", not 0.8 and 9.3.
+
+    @property
+    def this_week_shown(self) -> Decimal:
+        return round_hours(self.this_week)
+
+    @property
+    def last_week_shown(self) -> Decimal:
+        return round_hours(self.last_week)
+
     @property
     def percent(self) -> int:
-        return round(100 * self.this_week / self.target) if self.target else 0
+        if not self.target:
+            return 0
+        share = 100 * self.this_week_shown / self.target
+        return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     @property
     def remaining(self) -> Decimal:
-        return max(self.target - self.this_week, Decimal(0))
+        return max(self.target - self.this_week_shown, Decimal(0))
+
+
+def round_hours(hours: Decimal) -> Decimal:
+    """Hours as the dashboard shows them: one decimal, halves rounded up."""
+    return Decimal(hours).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 class Dashboard:
@@ -127,6 +147,14 @@ class Dashboard:
     @cached_property
     def review(self):
         return review_summary.for_dashboard(self.learner)
+
+    @property
+    def also_in_progress(self) -> list[ModuleState]:
+        """Modules in progress other than the one Next up shows (it would say it twice)."""
+        if self.state is None:
+            return []
+        shown = self.state.next_up
+        return [state for state in self.state.in_progress if state is not shown]
 
     @property
     def week_number(self) -> int:

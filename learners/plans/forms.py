@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.utils import dateformat
 
 from learners.web.forms import DateInput, PlainLabels
 
@@ -29,17 +30,27 @@ class PlanForm(PlainLabels, forms.Form):
         help_text="Time you can honestly set aside each week.",
     )
 
+    def __init__(self, *args, today: date, current_end: date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.current_end = current_end  # a plan being edited keeps an end that has passed
+
     def clean(self):
         data = super().clean()
         start, end = data.get("start_date"), data.get("target_end")
-        if start and end:
-            if end <= start:
-                self.add_error("target_end", "The target end must be after the start.")
-            elif (end - start).days > MAX_PLAN_DAYS:
-                self.add_error(
-                    "target_end",
-                    "Keep a plan under three years; split a longer journey into plans.",
-                )
+        if start and end and end <= start:
+            self.add_error("target_end", "The target end must be after the start.")
+        elif start and end and (end - start).days > MAX_PLAN_DAYS:
+            self.add_error(
+                "target_end", "Keep a plan under three years; split a longer journey into plans."
+            )
+        elif end and end < self.today and end != self.current_end:
+            # A plan over before it began: the dashboard would count "week 101 of 9".
+            self.add_error(
+                "target_end",
+                "That day has passed: the target end must be today "
+                f"({dateformat.format(self.today, 'j F Y')}) or later.",
+            )
         if start and start < date(2000, 1, 1):
             self.add_error("start_date", "That start date is too far in the past.")
         return data

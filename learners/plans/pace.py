@@ -362,6 +362,22 @@ def _days_to_finish(remaining: float, rate: float) -> int | None:
     return max(math.ceil(days - EPSILON), 1)
 
 
+def hours_a_week_needed(hours: float, start: date, target_end: date) -> float:
+    """Hours a week to do `hours` of work from `start` through `target_end`, both days counted:
+    what a plan needs before it has begun (learners/plans/hint.py), by the forecast's rule."""
+    return _needed_per_week(hours, start, target_end, efficiency=1.0)
+
+
+def hours_text(value: float) -> str:
+    """Hours as the forecast says them: whole, halves up, at least 1 ("11 hours")."""
+    return _hours(value)
+
+
+def span_text(days: int) -> str:
+    """A duration as the forecast says it ("12 weeks", "about 5 months")."""
+    return _span(days)
+
+
 def _needed_per_week(remaining: float, first: date, target_end: date, efficiency: float) -> float:
     """Study hours a week from `first` through `target_end` (both counted) to finish."""
     weeks_left = ((target_end - first).days + 1) / 7

@@ -5,6 +5,7 @@ from learners.plans import views
 urlpatterns = [
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_new, name="plan_new"),
+    path("plans/new/hint/", views.plan_hint_view, name="plan_hint"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/end/", views.plan_end, name="plan_end"),

@@ -7,9 +7,11 @@ learner's id is a 404, never a leak.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +30,7 @@ from learners.plans.changes import (
     start_plan,
 )
 from learners.plans.forms import PauseForm, PlanForm, PlanStartForm
+from learners.plans.hint import PlanHint, plan_hint
 from learners.plans.pace import weeks_for
 from learners.plans.state import forecast_for, load_plan_state
 from learners.web.answers import next_url
@@ -57,26 +60,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_new(request: HttpRequest) -> HttpResponse:
     """Start a plan from a published list, keeping only the modules the learner wants."""
-    lists = ModuleList.objects.published()
     slug = slug_param(request.POST.get("list") or request.GET.get("list"))
     if not slug:
         return render(
             request, "plans/choose_list.html", {"lists": ModuleList.objects.to_choose_from()}
         )
-    module_list = get_object_or_404(lists, slug=slug)
-    items = list(module_list.items.filter(module__retired_at__isnull=True).select_related("module"))
-    choices = [(str(item.module_id), item.module.title) for item in items]
-    today = request.user.local_today()
-    weekly = request.user.weekly_hours_target
-    # The track's own hours at the learner's weekly target: a 216-hour track at 10 h is 22 weeks.
-    hours = sum((item.module.hours or 0) for item in items)
-    initial = {
-        "start_date": today,
-        "target_end": today + timedelta(weeks=weeks_for(hours, weekly) or PLAN_WEEKS),
-        "weekly_hours": weekly,
-        "modules": [value for value, _ in choices],
-    }
-    form = PlanStartForm(request.POST or None, initial=initial, module_choices=choices)
+    module_list, items, form = _start_form(request, slug)
     if request.method == "POST" and form.is_valid():
         kept = set(form.cleaned_data["modules"])
         chosen = [item for item in items if str(item.module_id) in kept]
@@ -97,12 +86,74 @@ def plan_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your plan has started. The first module is waiting below.")
             return redirect("dashboard")
     has_active = Plan.objects.for_learner(request.user).active().exists()
-    return render(
-        request,
-        "plans/new.html",
-        {"form": form, "module_list": module_list, "items": items, "has_active": has_active},
-        status=_form_status(request, form),
+    context = {
+        "form": form,
+        "module_list": module_list,
+        "items": items,
+        "has_active": has_active,
+        "hint": _hint(form, items, request.user.local_today()),
+    }
+    return render(request, "plans/new.html", context, status=_form_status(request, form))
+
+
+@login_required
+@require_POST
+def plan_hint_view(request: HttpRequest) -> HttpResponse:
+    """The new-plan form's hint for what it holds so far (htmx sends the form on each change).
+
+    A POST, as the form is: its CSRF token would otherwise travel in the URL. It reads and
+    writes nothing of the learner's; without JavaScript the same hint comes with the form
+    when it is sent back with its errors.
+    """
+    slug = slug_param(request.POST.get("list"))
+    _module_list, items, form = _start_form(request, slug)
+    hint = _hint(form, items, request.user.local_today())
+    return render(request, "plans/_hint.html", {"hint": hint})
+
+
+def _start_form(request: HttpRequest, slug: str):
+    """The published list named by `slug` (404 otherwise), its modules, and the start form."""
+    module_list = get_object_or_404(ModuleList.objects.published(), slug=slug)
+    items = list(module_list.items.filter(module__retired_at__isnull=True).select_related("module"))
+    choices = [(str(item.module_id), item.module.title) for item in items]
+    today = request.user.local_today()
+    weekly = request.user.weekly_hours_target
+    # The track's own hours at the learner's weekly target: a 216-hour track at 10 h is 22 weeks.
+    hours = sum((item.module.hours or 0) for item in items)
+    initial = {
+        "start_date": today,
+        "target_end": today + timedelta(weeks=weeks_for(hours, weekly) or PLAN_WEEKS),
+        "weekly_hours": weekly,
+        "modules": [value for value, _ in choices],
+    }
+    form = PlanStartForm(request.POST or None, initial=initial, module_choices=choices, today=today)
+    return module_list, items, form
+
+
+def _hint(form: PlanStartForm, items, today) -> PlanHint | None:
+    """What the form's dates, hours and modules imply, from each field on its own: a form
+    with an error elsewhere (an empty goal) still gets its hint."""
+    hours = {str(item.module_id): item.module.hours or Decimal(0) for item in items}
+    return plan_hint(
+        hours,
+        [str(value) for value in (_field_value(form, "modules") or [])],
+        _field_value(form, "start_date"),
+        _field_value(form, "target_end"),
+        _field_value(form, "weekly_hours"),
+        today,
     )
+
+
+def _field_value(form, name: str):
+    """The field's cleaned value as sent (or as first offered), or None if it isn't valid."""
+    field = form.fields[name]
+    if not form.is_bound:
+        return form.get_initial_for_field(field, name)
+    raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+    try:
+        return field.clean(raw)
+    except ValidationError:
+        return None
 
 
 @login_required
@@ -140,6 +191,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(plan)
     form = PlanForm(
         request.POST or None,
+        today=request.user.local_today(),
+        current_end=plan.target_end,
         initial={
             "goal": plan.goal,
             "start_date": plan.start_date,

@@ -10,11 +10,29 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
+from curriculum.models import Module
 from learners.models import Note, Status, StudySession, active_plan_modules
 from learners.web.forms import DateInput, PlainLabels, check_day
 
+MINUTES_RULE = "Minutes are a whole number from 1 to 1440 (a day)."
+
 
 class SessionForm(PlainLabels, forms.ModelForm):
+    # One rule, one message: the model field's own bounds would say "≥ 0" for −30 and "≥ 1"
+    # for 0 (a positive integer field, with a minimum of 1 on top).
+    minutes = forms.IntegerField(
+        label="Minutes",
+        min_value=1,
+        max_value=1440,
+        error_messages={
+            "min_value": MINUTES_RULE,
+            "max_value": MINUTES_RULE,
+            "invalid": MINUTES_RULE,
+        },
+    )
+
+    fixed_module: Module | None = None  # set on a module's page: the module is not a choice
+
     class Meta:
         model = StudySession
         fields = ["date", "minutes", "module", "description"]
@@ -78,14 +96,28 @@ class TimerForm(forms.Form):
     module = forms.IntegerField(required=False)
 
 
-def session_form_for(learner, today: date | None = None, data=None) -> SessionForm:
-    """The quick-log form; its module choices are the active plan's modules, in plan order."""
+def session_form_for(
+    learner, today: date | None = None, data=None, module: Module | None = None
+) -> SessionForm:
+    """The quick-log form; its module choices are the active plan's modules, in plan order.
+
+    On a module's page (`module`) the form logs time on that module, in a plan or not: the
+    module is a hidden field, and it reads nothing until it is sent.
+    """
     today = today or learner.local_today()
-    modules = active_plan_modules(learner).order_by("plan_items__position")
-    return SessionForm(
+    if module is not None:
+        modules = Module.objects.active().filter(pk=module.pk)
+    else:
+        modules = active_plan_modules(learner).order_by("plan_items__position")
+    form = SessionForm(
         data,
         today=today,
         module_queryset=modules,
-        initial={"date": today, "minutes": 60},
+        initial={"date": today, "minutes": 60, **({"module": module} if module else {})},
         prefix="session",
     )
+    if module is not None:
+        form.fixed_module = module
+        form.fields["module"].widget = forms.HiddenInput()
+        form.fields["module"].required = True
+    return form

@@ -23,6 +23,8 @@ from learners.models import (
 from learners.plans.state import ModuleState
 from learners.record import summary as record_summary
 from learners.review import summary as review_summary
+from learners.study.forms import SessionForm, session_form_for
+from learners.study.lesson import marks_fit
 
 NOTES_SHOWN = 20
 SESSIONS_SHOWN = 10
@@ -130,6 +132,16 @@ class ModulePanel:
     @property
     def hours_spent(self) -> float:
         return round(self.session_minutes / 60, 1)
+
+    @property
+    def lesson_marked(self) -> bool:
+        """Whether the module text's task list carries the learner's ticks (study/lesson.py)."""
+        return marks_fit(self.module.body_html, self.state.checkpoints)
+
+    @cached_property
+    def session_form(self) -> SessionForm:
+        """The quick-log form for this module: no query until it is sent."""
+        return session_form_for(self.learner, module=self.module)
 
 
 def build_module_panel(learner: User, module: Module) -> ModulePanel:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -44,7 +42,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 def session_create(request: HttpRequest) -> HttpResponse:
-    form = session_form_for(request.user, data=request.POST)
+    # Sent from a module's page, the form logs time on that module (session_form_for).
+    page_module = _page_module(request)
+    form = session_form_for(request.user, data=request.POST, module=page_module)
     if not form.is_valid():
         if request.htmx:
             return respond(
@@ -52,6 +52,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 fallback="/",
                 main="study/_quick_log.html",
                 context={"session_form": form},
+                module=page_module,
                 status=422,
             )
         return render(
@@ -61,12 +62,15 @@ def session_create(request: HttpRequest) -> HttpResponse:
     session.learner = request.user
     session, _ = save_once(session, key_from(request))
     if not request.htmx:
-        messages.success(request, f"Logged {session.minutes} minutes.")
+        messages.success(request, f"Logged {minutes_text(session.minutes)}.")
     return respond(
         request,
         fallback="/",
         main="study/_quick_log.html",
-        context={"session_form": session_form_for(request.user), "logged": session},
+        context={
+            "session_form": session_form_for(request.user, module=page_module),
+            "logged": session,
+        },
         module=session.module,
         changed={Change.HOURS},
     )
@@ -137,32 +141,55 @@ def timer_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def timer_stop(request: HttpRequest) -> HttpResponse:
-    """Log the elapsed minutes as a session. Stopping a stopped timer logs nothing."""
+    """Log the elapsed time as a session, to the nearest minute (timer_minutes). Stopping a
+    stopped timer logs nothing; so does stopping one within its first minute, and it says so."""
     now = timezone.now()
     timer = Timer.objects.filter(learner=request.user).select_related("module").first()
     logged = None
+    too_short = None
     if timer is not None:
         # Delete first: of two simultaneous stops only the one that deletes the row logs time.
         deleted, _ = Timer.objects.filter(pk=timer.pk).delete()
-        minutes = math.ceil(timer.elapsed(now).total_seconds() / 60)
+        seconds = timer.elapsed(now).total_seconds()
+        minutes = timer_minutes(seconds)
         if deleted and minutes >= 1:
             logged = StudySession.objects.create(
                 learner=request.user,
                 module=timer.module,
                 date=timezone.localtime(timer.started_at, request.user.tz).date(),
-                minutes=min(minutes, MAX_TIMER_MINUTES),
+                minutes=minutes,
                 description="Timed session",
             )
             if not request.htmx:
-                messages.success(request, f"Logged {logged.minutes} minutes.")
+                messages.success(request, f"Logged {minutes_text(logged.minutes)}.")
+        elif deleted:
+            too_short = max(0, int(seconds))
+            if not request.htmx:
+                messages.info(
+                    request,
+                    f"Stopped after {too_short} second{'' if too_short == 1 else 's'}: "
+                    "under a minute, so nothing was logged.",
+                )
     return respond(
         request,
         fallback="/",
         main="study/_timer.html",
-        context={"logged": logged, "timer": None},
+        context={"logged": logged, "timer": None, "too_short": too_short},
         module=_page_module(request),
         changed={Change.TIMER, Change.HOURS} if logged else {Change.TIMER},
     )
+
+
+def timer_minutes(seconds: float) -> int:
+    """A timer's session in whole minutes, to the nearest (half a minute rounds up), at most a
+    day. Under a minute is 0: nothing is logged (a start and stop by mistake is not study)."""
+    if seconds < 60:
+        return 0
+    return min(int((seconds + 30) // 60), MAX_TIMER_MINUTES)
+
+
+def minutes_text(minutes: int) -> str:
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def _page_module(request: HttpRequest) -> Module | None:

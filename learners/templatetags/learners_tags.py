@@ -44,3 +44,36 @@ class LearnerCacheNode(template.Node):
             pagecache.put(request, name, html)
         # Rendered by our own templates, which escape what they show; fresh() only swaps tokens.
         return mark_safe(html)  # noqa: S308
+
+
+@register.simple_tag
+def module_lesson(module, panel=None) -> str:
+    """The module's text as its page shows it: for a learner, the task list shows their ticks
+    (learners/study/lesson.py). Inside the page's cached section, so it runs once a version."""
+    from learners.study.lesson import lesson_html
+
+    ticks = panel.state.with_checkpoints() if panel else None
+    # The body was sanitized at load time; lesson_html only rewrites markup it recognises.
+    return mark_safe(lesson_html(module.body_html, module.title, ticks))  # noqa: S308
+
+
+@register.simple_tag
+def lesson_mark(checkpoint, ticked, oob=False) -> str:
+    """A task item's mark in the module text, as swapped after a tick."""
+    from learners.study.lesson import mark
+
+    return mark(checkpoint, ticked, oob=oob)
+
+
+@register.inclusion_tag("_demo_login.html")
+def demo_login() -> dict:
+    """In development (DEBUG) with the demo learner seeded, how to log in as them: `make run`
+    prints it, but above the server's own banner, where it scrolls away. Never in production."""
+    from django.conf import settings
+
+    from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
+    from learners.models import User
+
+    if not settings.DEBUG or not User.objects.filter(email=DEMO_EMAIL).exists():
+        return {"demo": None}
+    return {"demo": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}}

@@ -29,7 +29,9 @@ from learners.weekly.tokens import learner_id_for
 
 # The email's own document: styles inline (mail clients need them), nothing else at all. No
 # script, no network request (images, fonts, forms), framed only by our own preview page, and
-# sandboxed: links open in the top window when clicked, nothing runs.
+# sandboxed: links open in the top window when clicked, nothing runs. It keeps our origin
+# (allow-same-origin, without allow-scripts: still nothing runs in it) so that the preview
+# page's script can read the email's height and show it whole, not in a fixed-size box.
 PREVIEW_BODY_CSP = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.UNSAFE_INLINE],
@@ -38,6 +40,7 @@ PREVIEW_BODY_CSP = {
     "form-action": [CSP.NONE],
     "frame-ancestors": [CSP.SELF],
     "sandbox": [
+        "allow-same-origin",
         "allow-popups",
         "allow-popups-to-escape-sandbox",
         "allow-top-navigation-by-user-activation",

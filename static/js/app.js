@@ -4,7 +4,8 @@
 
 document.documentElement.classList.add("js");
 
-// A running timer shows its elapsed time, counted from the server's start time.
+// A running timer shows its elapsed time beside its start ("Running since 09:05. 12 min 04 s
+// so far"), counted from the server's start time.
 function tickTimers() {
   for (const element of document.querySelectorAll("[data-timer-start]")) {
     const started = Date.parse(element.dataset.timerStart);
@@ -13,12 +14,13 @@ function tickTimers() {
     const hours = Math.floor(seconds / 3600);
     const minutes = Math.floor((seconds % 3600) / 60);
     const rest = String(seconds % 60).padStart(2, "0");
-    element.textContent = hours ? `${hours} h ${minutes} min` : `${minutes} min ${rest} s`;
-    element.setAttribute("title", "Elapsed");
+    element.textContent = ` ${hours ? `${hours} h ${minutes} min` : `${minutes} min ${rest} s`} so far.`;
+    element.hidden = false;
   }
 }
 setInterval(tickTimers, 1000);
 document.addEventListener("DOMContentLoaded", tickTimers);
+document.addEventListener("htmx:afterSettle", tickTimers);
 
 // An invalid form comes back (422) with its errors at the fields: take the keyboard (and a
 // screen reader) to the first field to fix, rather than leaving focus on a replaced button.
@@ -31,32 +33,107 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (invalid) invalid.focus();
 });
 
-// A swap can replace the focused control with a different one: ticking the next checkpoint
-// moves "Next up" on to the following checkpoint, and the ticked box is gone. Focus would
-// fall back to the start of the page; keep it in the same section instead, on a control of
-// the same kind (the new next checkpoint), else the section's first control.
+// A swap replaces the element that holds focus: the control the learner just used (a status
+// button, a confidence value, a ticked box) is gone, and focus would fall back to <body>, the
+// start of the page. htmx puts it back on an element with the same id; for every other case,
+// keep it where it was: in the nearest container (with an id) that is on the page again, on
+// the same control (same name and value), else one of the same kind, else its first control.
+// Ticking the next checkpoint moves "Next up" on: focus goes to the new next checkpoint.
 let focusBeforeSwap = null;
-document.addEventListener("htmx:beforeSwap", () => {
+const CONTROLS = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+function describeFocus() {
   const active = document.activeElement;
-  const section = active?.closest("section[id]");
-  focusBeforeSwap = section ? { section: section.id, tag: active.tagName, type: active.type } : null;
+  if (!active || active === document.body || active === document.documentElement) return null;
+  const containers = [];
+  for (let element = active.parentElement; element; element = element.parentElement) {
+    if (element.id) containers.push(element.id);
+  }
+  return { containers, tag: active.tagName, type: active.type, name: active.name, value: active.value };
+}
+
+function usable(element) {
+  return (
+    !element.disabled &&
+    element.type !== "hidden" &&
+    element.tabIndex >= 0 &&
+    (element.checkVisibility?.() ?? element.getClientRects().length > 0)
+  );
+}
+
+document.addEventListener("htmx:beforeSwap", () => {
+  focusBeforeSwap = describeFocus();
 });
 document.addEventListener("htmx:afterSwap", () => {
   const saved = focusBeforeSwap;
   const active = document.activeElement;
   if (!saved || (active && active !== document.body)) return;
   focusBeforeSwap = null;
-  const section = document.getElementById(saved.section);
-  if (!section) return;
-  const controls = [...section.querySelectorAll("a[href], button, input, select, textarea")].filter(
-    (element) =>
-      !element.disabled &&
-      element.type !== "hidden" &&
-      (element.checkVisibility?.() ?? element.getClientRects().length > 0)
-  );
-  const same = controls.find((element) => element.tagName === saved.tag && element.type === saved.type);
-  (same || controls[0])?.focus();
+  for (const id of saved.containers) {
+    const container = document.getElementById(id);
+    if (!container || container === document.body) continue;
+    const controls = [...container.querySelectorAll(CONTROLS)].filter(usable);
+    if (!controls.length) continue;
+    const same = (element) => element.tagName === saved.tag && element.type === saved.type;
+    const target =
+      controls.find((element) => same(element) && saved.name && element.name === saved.name && element.value === saved.value) ||
+      controls.find(same) ||
+      controls[0];
+    target.focus();
+    return;
+  }
 });
+
+// A box that scrolls sideways (long code, wide math, a wide table) must be reachable by
+// keyboard to be scrolled: while its content overflows it is a Tab stop (tabindex 0).
+// MathML takes no tabindex (the page would not be valid HTML): a formula too wide for its box
+// scrolls in a wrapper that does.
+const SCROLLERS = ".prose pre, .prose .math-scroll, .prose table, .table-wrap, .code-block, .diff-scroll";
+function markScrollers() {
+  for (const math of document.querySelectorAll('.prose math[display="block"]')) {
+    if (math.parentElement.classList.contains("math-scroll")) continue;
+    if (math.scrollWidth <= math.clientWidth + 1) continue;
+    const wrapper = document.createElement("div");
+    wrapper.className = "math-scroll";
+    math.replaceWith(wrapper);
+    wrapper.append(math);
+  }
+  for (const element of document.querySelectorAll(SCROLLERS)) {
+    const overflows = element.scrollWidth > element.clientWidth + 1;
+    if (overflows && !element.hasAttribute("tabindex")) {
+      element.setAttribute("tabindex", "0");
+      element.dataset.scroller = "";
+    } else if (!overflows && element.dataset.scroller !== undefined) {
+      element.removeAttribute("tabindex");
+      delete element.dataset.scroller;
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", markScrollers);
+window.addEventListener("load", markScrollers);
+window.addEventListener("resize", markScrollers);
+document.addEventListener("htmx:afterSettle", markScrollers);
+
+// The weekly email's preview frame is as tall as the email it shows (the email's document
+// shares our origin and runs nothing; learners/weekly/views.py). Measured from zero height, as
+// a document is never shorter than its frame; again when a resize rewraps it.
+function fitFrames() {
+  for (const frame of document.querySelectorAll("iframe[data-fit-content]")) {
+    const root = frame.contentDocument?.documentElement;
+    if (!root || !frame.contentDocument.body) continue;
+    frame.style.height = "0px";
+    frame.style.height = `${root.scrollHeight}px`;
+  }
+}
+document.addEventListener(
+  "load",
+  (event) => {
+    if (event.target instanceof HTMLIFrameElement && event.target.matches("[data-fit-content]")) fitFrames();
+  },
+  true
+);
+document.addEventListener("DOMContentLoaded", fitFrames);
+window.addEventListener("resize", fitFrames);
 
 // A request htmx sends can fail: the server is briefly down (503), the session ended (401,
 // from learners/middleware.py; 403 when the CSRF cookie went with it), the network dropped.
