@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
 
 @never_cache
@@ -14,6 +15,7 @@ def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_safe
 @cache_control(max_age=86_400, public=True)
 def favicon(request: HttpRequest) -> HttpResponseRedirect:
     """Browsers ask for /favicon.ico wherever a page names no icon (the admin, a JSON answer):

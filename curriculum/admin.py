@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -69,8 +71,64 @@ class ModuleAdmin(admin.ModelAdmin):
         return mark_safe(f'<div class="trajectory-preview">{module.body_html}</div>')  # noqa: S308
 
 
+class ModuleListItemForm(forms.ModelForm):
+    """An item's place counted from 1, as the list's public page numbers it (positions are
+    stored from 0). Left empty, a new item goes at the end and an existing one stays."""
+
+    position = forms.IntegerField(
+        label="Place",
+        min_value=1,
+        required=False,
+        help_text="1 is first, as the list's page counts; empty: at the end.",
+    )
+
+    class Meta:
+        model = ModuleListItem
+        fields = ["position", "module", "required", "note"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored_position = self.instance.position if self.instance.pk else None
+        if self.instance.pk:
+            self.initial["position"] = self.instance.position + 1
+
+    def clean_position(self) -> int | None:
+        place = self.cleaned_data["position"]
+        return None if place is None else place - 1
+
+
+class ModuleListItemFormSet(BaseInlineFormSet):
+    """The blank rows offer the places after the last item, not 0 (the top of the list), and a
+    place left empty means the end."""
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index >= self.initial_form_count():
+            place = self._after_last() + 1 + index - self.initial_form_count()
+            kwargs["initial"] = {**kwargs.get("initial", {}), "position": place}
+        return kwargs
+
+    def _after_last(self) -> int:
+        """The first free position after the items already saved (0-based)."""
+        items = self.get_queryset()  # read once, for the rows above
+        return max((item.position for item in items), default=-1) + 1
+
+    def save_new(self, form, commit=True):
+        if form.cleaned_data.get("position") is None:
+            taken = [f.instance.position for f in self.forms if f.instance.position is not None]
+            form.instance.position = max([self._after_last() - 1, *taken]) + 1
+        return super().save_new(form, commit=commit)
+
+    def save_existing(self, form, obj, commit=True):
+        if obj.position is None:
+            obj.position = form.stored_position
+        return super().save_existing(form, obj, commit=commit)
+
+
 class ModuleListItemInline(admin.TabularInline):
     model = ModuleListItem
+    form = ModuleListItemForm
+    formset = ModuleListItemFormSet
     fields = ["position", "module", "required", "note", "module_status"]
     readonly_fields = ["module_status"]
     autocomplete_fields = ["module"]
@@ -101,6 +159,10 @@ class ModuleListAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ModuleListItemInline]
+
+    class Media:
+        # Wide enough for a module's title and the "why", one row per item (static/css/admin.css).
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("items__module")

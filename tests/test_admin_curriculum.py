@@ -108,3 +108,52 @@ def test_a_lists_change_page_costs_one_query_per_item_at_most(admin_client):
             assert page.status_code == 200
         counts.append(len(queries))
     assert counts[1] - counts[0] <= 10, counts
+
+
+def test_a_lists_items_are_placed_from_1_as_its_page_counts(admin_client):
+    modules = make_modules(3)
+    track = make_list(modules[:2])  # stored at positions 0 and 1
+    page = admin_client.get(f"/admin/curriculum/modulelist/{track.pk}/change/").text
+    assert 'name="items-0-position" value="1"' in page
+    assert 'name="items-1-position" value="2"' in page
+    # The blank row offers the next place, not 0 (which put a new item at the top).
+    assert 'name="items-2-position" value="3"' in page
+    items = list(track.items.order_by("position"))
+    data = {
+        "title": track.title,
+        "slug": track.slug,
+        "published": "on",
+        "items-TOTAL_FORMS": "4",
+        "items-INITIAL_FORMS": "2",
+        "items-0-id": items[0].pk,
+        "items-0-module_list": track.pk,
+        "items-0-position": "2",
+        "items-0-module": modules[0].pk,
+        "items-1-id": items[1].pk,
+        "items-1-module_list": track.pk,
+        "items-1-position": "1",
+        "items-1-module": modules[1].pk,
+        "items-2-module_list": track.pk,
+        "items-2-position": "",  # left empty: at the end
+        "items-2-module": modules[2].pk,
+        "items-2-required": "on",
+        "items-3-module_list": track.pk,
+        "items-3-position": "4",  # the untouched blank row: saves nothing
+        "items-3-required": "on",
+    }
+    response = admin_client.post(f"/admin/curriculum/modulelist/{track.pk}/change/", data)
+    assert response.status_code == 302, response.text
+    assert [item.module for item in track.items.all()] == [modules[1], modules[0], modules[2]]
+    public = admin_client.get(track.get_absolute_url()).text
+    positions = [public.index(m.title) for m in (modules[1], modules[0], modules[2])]
+    assert positions == sorted(positions)
+
+
+def test_the_list_admin_shows_full_titles_and_uk_dates_without_repeating_the_list(admin_client):
+    track = make_list(make_modules(2))
+    page = admin_client.get(f"/admin/curriculum/modulelist/{track.pk}/change/").text
+    assert "css/admin.css" in page  # the wider module picker and note, the row titles hidden
+    listing = admin_client.get("/admin/curriculum/modulelist/").text
+    updated = timezone.localtime(track.updated_at)
+    assert f"{updated.day} {updated:%b} {updated.year}" in listing  # "2 Dec 2026", not "Dec. 2"
+    assert f"{updated:%b}. {updated.day}, {updated.year}" not in listing

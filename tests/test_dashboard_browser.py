@@ -32,6 +32,7 @@ ROWS = """() => [...document.querySelectorAll(".module-row, .next-title")].map((
 # The distinct lines the header's links and buttons stand on.
 HEADER_LINES = """() => {
   const middles = [...document.querySelectorAll(".site-header a, .site-header button")]
+    .filter((e) => e.getClientRects().length > 0)  // a link not shown takes no line
     .map((e) => { const box = e.getBoundingClientRect(); return (box.top + box.bottom) / 2; })
     .sort((a, b) => a - b);
   return middles.filter((middle, i) => i === 0 || middle - middles[i - 1] > 12).length;

@@ -343,6 +343,20 @@ def parse_forms(html: str, page: str, role: str) -> list[Form]:
                     htmx=any(name.startswith("data-hx-") for name in {**attrs, **button}),
                 )
             )
+        # A form whose htmx post goes elsewhere than its action (the new plan's hint) is
+        # fuzzed there too, with the same fields.
+        hx_post = attrs.get("data-hx-post")
+        if hx_post and hx_post != attrs.get("action") and not urlsplit(hx_post).netloc:
+            forms.append(
+                Form(
+                    page=page,
+                    role=role,
+                    action=hx_post,
+                    method="post",
+                    fields=dict(fields),
+                    htmx=True,
+                )
+            )
     return forms
 
 
@@ -463,6 +477,9 @@ LENIENT = {
     # The preview stores nothing; it shows the first 20,000 characters, as the note would keep.
     ("note_preview", "body"),
 }
+# Posts that store nothing whatever they are sent: the new plan's hint says what the form holds
+# so far (or that it says nothing yet), so every value is "accepted" and no row may change.
+READ_ONLY_POSTS = {"plan_hint"}
 
 
 # --- one trial ------------------------------------------------------------------------------------
@@ -590,9 +607,12 @@ def trial(site: Site, form: Form, name: str | None, label: str, raw, tally: Tall
                 transaction.set_rollback(True)
                 return
             was_refused = refused(response)
-            after = snapshot() if was_refused or form.method == "get" else before
-            if form.method == "get" and after != before:
-                tally.problems.append(f"{where}: a GET changed rows")
+            read_only = form.method == "get" or form.url_name in READ_ONLY_POSTS
+            after = snapshot() if was_refused or read_only else before
+            if read_only and after != before:
+                tally.problems.append(
+                    f"{where}: a {form.method.upper()} that stores nothing changed rows"
+                )
             if was_refused:
                 tally.refusals += 1
                 if after != before:
@@ -601,7 +621,7 @@ def trial(site: Site, form: Form, name: str | None, label: str, raw, tally: Tall
                     tally.problems.append(f"{where}: refused with no message")
             else:
                 tally.acceptances += 1
-                lenient = form.method == "get" or (form.url_name, name) in LENIENT
+                lenient = read_only or (form.url_name, name) in LENIENT
                 if spec is not None and not lenient and spec.expects_refusal(label, raw):
                     tally.problems.append(f"{where}: accepted ({response.status_code})")
                 if response.status_code == 302:

@@ -133,8 +133,8 @@ def test_the_new_plan_form_says_what_it_needs_as_the_hours_and_modules_change(
     log_in(page, alice, live_server.url)
     page.goto(f"/plans/new/?list={track.slug}")
     hint = page.locator("#plan-hint")
-    # Three modules of 2.5 hours over 12 weeks: 7.5 hours, under an hour a week.
-    expect(hint).to_contain_text("About 1 hour a week needed.")
+    # Three modules of 2.5 hours: 7.5 hours, so the form offers one week (and a day).
+    expect(hint).to_contain_text("About 7 hours a week needed.")
     expect(hint).to_contain_text("The 3 modules you kept come to about 8 hours")
     page.get_by_label("Target end").fill((alice.local_today() + timedelta(days=6)).isoformat())
     page.get_by_label("Hours a week").fill("4")

@@ -123,7 +123,8 @@ def test_an_overdue_plans_goal_can_be_edited_without_moving_its_end(client, alic
 
 
 def test_the_form_says_what_the_chosen_dates_and_hours_need(client, alice):
-    # 134 hours over 12 weeks at 10 a week: the form says so before the plan is made.
+    # 134 hours at 10 a week: the form offers 14 weeks and says what they need before the
+    # plan is made (14 weeks and a day, both ends counted: about 9 hours a week).
     modules = make_modules(4, prefix="big")
     for module, hours in zip(modules, ["40", "40", "30", "24"], strict=True):
         module.hours = hours
@@ -132,10 +133,10 @@ def test_the_form_says_what_the_chosen_dates_and_hours_need(client, alice):
     client.force_login(alice)
     page = client.get("/plans/new/", {"list": big.slug}).text
     hint = page.split('id="plan-hint"')[1].split("</div>")[0]
-    assert "About 11 hours a week needed." in hint
+    assert "About 9 hours a week needed." in hint
     assert "The 4 modules you kept come to about 134 hours" in hint
-    assert "is 12 weeks" in hint
-    assert "At the 10 hours a week you chose, they would take until about" in hint
+    assert "is 14 weeks" in hint
+    assert "The 10 hours a week you chose cover it." in hint
 
     # The same hint comes from its own URL as the form changes (htmx), and with the form
     # when it is sent back with its errors (no JavaScript).
@@ -150,6 +151,10 @@ def test_the_form_says_what_the_chosen_dates_and_hours_need(client, alice):
     text = client.post("/plans/new/hint/", data, headers=HTMX).text
     assert "About 3 hours a week needed." in text  # 80 hours over 26 weeks
     assert "The 6 hours a week you chose cover it." in text
+    sooner = {**data, "target_end": (today + timedelta(weeks=12)).isoformat()}
+    text = client.post("/plans/new/hint/", sooner, headers=HTMX).text
+    assert "About 7 hours a week needed." in text  # 80 hours over 12 weeks and a day
+    assert "At the 6 hours a week you chose, they would take until about" in text
     text = client.post("/plans/new/", {**data, "goal": ""}).text
     assert "About 3 hours a week needed." in text
     assert "This field is required" in text

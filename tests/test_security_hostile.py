@@ -133,7 +133,7 @@ class Site:
             form |= {
                 f"items-{index}-id": str(item.pk),
                 f"items-{index}-module_list": str(self.track.pk),
-                f"items-{index}-position": str(index),
+                f"items-{index}-position": str(index + 1),  # the admin counts places from 1
                 f"items-{index}-module": str(item.module_id),
                 f"items-{index}-required": "on",
                 f"items-{index}-note": line[:300],

@@ -1,7 +1,7 @@
 """What a new plan's dates, hours and modules imply, said while it is being set up.
 
-The plan form offers today + 12 weeks and the learner's weekly target whatever the track's
-size: the hint works out what the chosen modules, dates and hours actually need, by the pace
+The plan form offers an end that fits the track's hours at the learner's weekly target; as the
+learner changes the dates, hours or modules, the hint works out what the chosen modules, dates and hours actually need, by the pace
 forecast's rule (learners/plans/pace.py: hours ÷ weeks from the start through the end, both
 days counted), so "about 11 hours a week" here is what the dashboard will say on day one.
 """

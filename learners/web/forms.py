@@ -24,6 +24,11 @@ def check_day(day: date, today: date) -> date:
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None, format=None) -> None:
+        # A date input's value is ISO (yyyy-mm-dd) whatever the site's language: the British
+        # date format Django would otherwise use here (25/10/2006) is no value for it.
+        super().__init__(attrs, format=format or "%Y-%m-%d")
+
     def format_value(self, value):
         # A date input's value is a yyyy-mm-dd date or nothing (HTML says so, and browsers
         # drop anything else): an unparsable submission is shown empty beside its error.
