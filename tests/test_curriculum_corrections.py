@@ -473,4 +473,19 @@ def test_bfloat16_keeps_float32s_normal_range_not_its_subnormals():
     assert "gradients that float32 can represent do not underflow" not in prose
     assert f"{2**-126:.1e}" == "1.2e-38" and f"{2**-133:.1e}" == "9.2e-41"
     assert "gradients in float32's normal range (down to about 1.2e-38) do not underflow" in prose
-    assert "bfloat16's smallest subnormal, about 9.2e-41, become zero" in prose
+    # Round to nearest even: only values below half the smallest subnormal (2^-134) become zero.
+    assert f"{2**-134:.1e}" == "4.6e-41"
+    assert "values below half of it (about 4.6e-41) round to zero" in prose
+    assert "kernels that flush subnormals zero everything below 1.2e-38" in prose
+    assert "bfloat16's smallest subnormal, about 9.2e-41, become zero" not in prose
+
+
+# --- the third read, of the second review's corrections --------------------------------------
+
+
+def test_eager_speculation_may_not_pay_at_all():
+    # Eager steps cost about the same per layer whatever the width: c ≈ 30 / 24 layers.
+    assert 30 / 24 > 1
+    prose = module("inference-engineering").prose
+    assert "$c$ can approach or pass 1 (30 layers against 24), and then no $\\gamma$ pays" in prose
+    assert "where launches dominate both steps, larger still" not in prose
