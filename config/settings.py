@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "learners.experiments",
     "learners.weekly",
     "learners.review",
+    "learners.mentors",
     # Its tables exist everywhere, so switching TASKS_BACKEND needs no extra migration.
     "django_tasks_db",
 ]
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "learners.web.context.reading",
             ],
         },
     },
@@ -126,7 +128,9 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute: a relative one would follow the script prefix, which a mentor's read of a learner's
+# record moves to its mount (learners/mentors/access.py).
+STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))  # collectstatic writes here
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {

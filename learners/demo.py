@@ -17,6 +17,7 @@ from django.utils import timezone
 from curriculum.models import Checkpoint, Module, ModuleList
 from curriculum.seed import NLP_12_WEEKS
 from learners.experiments import demo as experiments_demo
+from learners.mentors import demo as mentors_demo
 from learners.models import (
     CheckpointTick,
     ConfidenceRating,
@@ -205,6 +206,7 @@ def _write_history(user: User, track: ModuleList, today: date) -> None:
     record_demo.seed(user, plan, modules, later, rng)
     experiments_demo.seed(user, plan, modules, later, rng)
     review_demo.seed(user, rng)
+    mentors_demo.seed(user, plan)
 
 
 def _module_story(

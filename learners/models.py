@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
+from learners.lib import reader
 from learners.lib.calendar_fields import CalendarDateField, CalendarDateTimeField
 from learners.lib.ownership import owned
 
@@ -212,7 +214,8 @@ class Plan(models.Model):
     created_at = CalendarDateTimeField(auto_now_add=True)
     ended_at = CalendarDateTimeField(null=True, blank=True)
 
-    objects = PlanQuerySet.as_manager()
+    # A mentor reads only the plans the learner shares with them (learners/lib/reader.py).
+    objects = reader.manager(PlanQuerySet, reader.plans)()
 
     class Meta:
         ordering = ["-created_at"]
@@ -443,6 +446,8 @@ class Note(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
     )
+    # Shown to mentors whose scope is "only those I mark" (learners/mentors/).
+    shared_with_mentors = models.BooleanField(default=False, db_default=False)
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(max_length=20_000)
     body_html = models.TextField()  # rendered and sanitized on save
@@ -450,6 +455,9 @@ class Note(models.Model):
     updated_at = CalendarDateTimeField(auto_now=True)
     # The posting form's key (learners/submissions.py): a repeated post makes one note.
     submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
+
+    # A mentor reads only the notes the learner shares with them (learners/lib/reader.py).
+    objects = reader.manager(models.QuerySet, partial(reader.shared, "notes"))()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -39,6 +39,7 @@ from django.utils.http import urlsafe_base64_encode
 from learners.lib.ownership import OWNED
 from learners.models import Plan, PlanPause, StudySession, Timer, User
 from learners.record.data_views import IMPORT_ERROR
+from learners.urls import MENTOR_READS
 from tests.access_record import PASSWORD
 from tests.factories import make_learner, make_plan
 from tests.test_access import CASES, url_for, url_names
@@ -412,6 +413,8 @@ def discover(world) -> Site:
     for name, case in sorted(CASES.items()):
         if case.kind == "api" or case.method != "GET":
             continue
+        if name.removeprefix("mentor_") in MENTOR_READS and name.startswith("mentor_"):
+            continue  # a learner's page as their mentor reads it: its forms aren't the mentor's
         url = url_for(name, case, world)
         role = "anonymous" if case.kind in {"anonymous_only", "token"} else "alice"
         forms += visit(role, url)
@@ -424,6 +427,8 @@ def discover(world) -> Site:
         ("carol", reverse("dashboard")),
         ("carol", f"{reverse('plan_new')}?list={track}"),
         ("staff", f"{reverse('weekly_preview')}?learner={world['alice'].pk}"),
+        # An invite to alice: logged in as the invited address, the page offers its answers.
+        ("alice", reverse("mentor_invite", args=[world["invite_token"]])),
     ]
     for role, url in extra:
         forms += visit(role, url)

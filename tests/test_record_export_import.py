@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from curriculum.models import Checkpoint
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.experiments.tokens import create_token
+from learners.mentors.models import MentorPlan, Mentorship
 from learners.models import (
     CheckpointTick,
     ConfidenceRating,
@@ -159,6 +160,11 @@ def rich(alice, bob, modules):
         new_target_end=plan.target_end + timedelta(weeks=2),
         dropped=[{"slug": "m-0009", "title": "A dropped module"}],
     )
+    # Bob mentors Alice, seeing this plan (not exported: docs/export-format.md).
+    mentorship = Mentorship.objects.create(
+        learner=alice, mentor=bob, email=bob.email, status="active", accepted_at=at(9)
+    )
+    MentorPlan.objects.create(mentorship=mentorship, plan=plan)
     # Bob's rows must never reach Alice's file.
     Note.objects.create(learner=bob, module=m0, body="bob's secret note")
     return alice

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -50,14 +51,18 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error("email", "An account already uses this email address.")
             else:
                 auth_login(request, user)
-                messages.success(
-                    request,
-                    "Welcome to Trajectory! Pick a track or a few modules to start a plan.",
-                )
+                messages.success(request, _welcome(next_url))
                 return redirect(next_url or "dashboard")
     else:
         form = SignupForm()
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+def _welcome(next_url: str) -> str:
+    if next_url.startswith(reverse("mentoring_home")):
+        # Signed up through a mentor invite: the invite page comes next, not a plan.
+        return "Welcome to Trajectory! Your account is ready: accept the invite below."
+    return "Welcome to Trajectory! Pick a track or a few modules to start a plan."
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
+from learners.lib import reader
 from learners.lib.calendar_fields import CalendarDateTimeField
 from learners.lib.ownership import owned
 from learners.record.models import Failure
@@ -87,6 +89,8 @@ class Run(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
     )
+    # Shown to mentors whose scope is "only those I mark" (learners/mentors/).
+    shared_with_mentors = models.BooleanField(default=False, db_default=False)
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
     started_at = CalendarDateTimeField(default=timezone.now)
@@ -111,7 +115,8 @@ class Run(models.Model):
     request_hash = models.CharField(max_length=64, blank=True)
     created_at = CalendarDateTimeField(default=timezone.now)
 
-    objects = RunQuerySet.as_manager()
+    # A mentor reads only the runs the learner shares with them (learners/lib/reader.py).
+    objects = reader.manager(RunQuerySet, partial(reader.shared, "runs"))()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -168,9 +173,13 @@ class RunMetric(models.Model):
     """A metric's final value, and optionally its curve as [[step, value], …]."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="metrics")
+
     name = models.CharField(max_length=100)
     value = models.FloatField()
     series = models.JSONField(default=list, blank=True)
+
+    # A mentor reads only the metrics of runs the learner shares (learners/lib/reader.py).
+    objects = reader.manager(models.QuerySet, partial(reader.shared, "runs", "run__"))()
 
     class Meta:
         ordering = ["name"]

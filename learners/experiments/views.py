@@ -33,6 +33,7 @@ from learners.experiments.forms import (
     TokenForm,
 )
 from learners.experiments.models import ApiToken, ModuleMetric, Run, RunMetric
+from learners.lib import reader
 from learners.lib.ids import parse_id
 from learners.lib.weeks import local_midnight
 
@@ -43,9 +44,12 @@ CHART_RUNS = 200  # the module page's chart of the primary metric: the latest ru
 
 
 def _get_run_for_user(request: HttpRequest, pk: int) -> Run:
-    return get_object_or_404(
+    run = get_object_or_404(
         Run.objects.select_related("module", "failure"), pk=pk, learner=request.user
     )
+    if run.failure is not None and not reader.sees(run.failure):
+        run.failure = None  # a failure the learner doesn't share with this mentor
+    return run
 
 
 def _get_token_for_user(request: HttpRequest, pk: int) -> ApiToken:

@@ -196,14 +196,25 @@ def active_plan(learner: User) -> Plan | None:
 
 def load_plan_state(plan: Plan) -> PlanState:
     """Five queries: items with modules, checkpoints, progress, ticks, prerequisites."""
-    items = list(
-        PlanItem.objects.filter(plan=plan)
+    return load_plan_states([plan])[plan.pk]
+
+
+def load_plan_states(plans: list[Plan]) -> dict[int, PlanState]:
+    """The states of several plans (a mentor's learners' plans) in the same five queries as
+    one: items with modules, checkpoints, progress, ticks, prerequisites."""
+    if not plans:
+        return {}
+    by_plan: dict[int, list[PlanItem]] = {plan.pk: [] for plan in plans}
+    modules: dict[int, Module] = {}
+    for item in (
+        PlanItem.objects.filter(plan__in=plans)
         # The module's text is the heaviest column and nothing here shows it.
         .select_related("module")
         .defer("module__body_html")
-        .order_by("position", "id")
-    )
-    modules = {item.module_id: item.module for item in items}
+        .order_by("plan_id", "position", "id")
+    ):
+        item.module = modules.setdefault(item.module_id, item.module)
+        by_plan[item.plan_id].append(item)
     checkpoints: dict[int, list[Checkpoint]] = {module_id: [] for module_id in modules}
     for checkpoint in (
         Checkpoint.objects.active()
@@ -212,35 +223,48 @@ def load_plan_state(plan: Plan) -> PlanState:
     ):
         checkpoint.module = modules[checkpoint.module_id]  # no query to name its module
         checkpoints[checkpoint.module_id].append(checkpoint)
+    learners = {plan.learner_id for plan in plans}
     progress = {
-        row.module_id: row
-        for row in ModuleProgress.objects.filter(learner_id=plan.learner_id, module_id__in=modules)
+        (row.learner_id, row.module_id): row
+        for row in ModuleProgress.objects.filter(learner_id__in=learners, module_id__in=modules)
     }
     ticked = set(
         CheckpointTick.objects.filter(
-            learner_id=plan.learner_id, checkpoint__module_id__in=modules, checkpoint__retired=False
-        ).values_list("checkpoint_id", flat=True)
+            learner_id__in=learners, checkpoint__module_id__in=modules, checkpoint__retired=False
+        ).values_list("learner_id", "checkpoint_id")
     )
     prerequisites: dict[int, set[int]] = {}
     edges = Module.prerequisites.through.objects.filter(from_module_id__in=modules)
     for source, target in edges.values_list("from_module_id", "to_module_id"):
         prerequisites.setdefault(source, set()).add(target)
-    states = [
-        ModuleState(
-            module=item.module,
-            item=item,
-            progress=progress.get(item.module_id),
-            checkpoints=checkpoints[item.module_id],
-            ticked_ids={c.id for c in checkpoints[item.module_id] if c.id in ticked},
+    states = {}
+    for plan in plans:
+        learner_id = plan.learner_id
+        states[plan.pk] = PlanState(
+            plan=plan,
+            modules=[
+                ModuleState(
+                    module=item.module,
+                    item=item,
+                    progress=progress.get((learner_id, item.module_id)),
+                    checkpoints=checkpoints[item.module_id],
+                    ticked_ids={
+                        c.id for c in checkpoints[item.module_id] if (learner_id, c.id) in ticked
+                    },
+                )
+                for item in by_plan[plan.pk]
+            ],
+            prerequisites=prerequisites,  # read against each plan's own modules
         )
-        for item in items
-    ]
-    return PlanState(plan=plan, modules=states, prerequisites=prerequisites)
+    return states
 
 
-def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
-    """The pace forecast of a loaded plan (one more query: the hours logged since its start;
-    another for its pauses unless prefetched, as active_plan() does).
+def forecast_for(
+    learner: User, state: PlanState, today: date, logged: Decimal | None = None
+) -> Forecast:
+    """The pace forecast of a loaded plan (one more query: the hours logged since its start,
+    unless `logged` gives them; another for its pauses unless prefetched, as active_plan()
+    does).
 
     The dashboard and the weekly email both show it; this is where its inputs are gathered.
     """
@@ -255,7 +279,9 @@ def forecast_for(learner: User, state: PlanState, today: date) -> Forecast:
             total_hours=float(state.total_hours),
             earned_hours=float(state.earned_hours),
             earned_before_start=float(state.earned_before(plan.start_date, learner.tz)),
-            logged_hours=float(logged_hours(learner, plan.start_date)),
+            logged_hours=float(
+                logged_hours(learner, plan.start_date) if logged is None else logged
+            ),
             weekly_target=float(plan.weekly_hours),
             finished_on=state.finished_on(learner.tz),
             paused_days=sum(pause.days for pause in pauses),

@@ -35,6 +35,12 @@ NOT_EXPORTED = {
     # When this site will send the next weekly email: the importing site works that out from
     # the account's preferences.
     "weekly.weeklyschedule",
+    # Mentorships are agreements with another person, who accepted them on this site: an
+    # import elsewhere can't carry their consent (or their account). The notes, failures and
+    # runs keep their "shared with mentors" marks.
+    "mentors.mentorship",
+    "mentors.mentorplan",
+    "mentors.visit",
 }
 # In the file for the learner to read, but never imported.
 EXPORT_ONLY = {

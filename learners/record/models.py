@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Module
+from learners.lib import reader
 from learners.lib.calendar_fields import CalendarDateField, CalendarDateTimeField
 from learners.lib.ownership import owned
 from learners.models import Plan
@@ -59,6 +61,8 @@ class Failure(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="failures"
     )
+    # Shown to mentors whose scope is "only those I mark" (learners/mentors/).
+    shared_with_mentors = models.BooleanField(default=False, db_default=False)
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     # The plan that was active when it happened: "lessons learned this plan".
     plan = models.ForeignKey(
@@ -86,7 +90,8 @@ class Failure(models.Model):
     # The posting form's key (learners/submissions.py): a repeated post logs one failure.
     submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
 
-    objects = FailureQuerySet.as_manager()
+    # A mentor reads only the failures the learner shares with them (learners/lib/reader.py).
+    objects = reader.manager(FailureQuerySet, partial(reader.shared, "failures"))()
 
     class Meta:
         ordering = ["-happened_on", "-created_at", "-id"]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from curriculum.models import Module, slug_param
+from learners.lib import reader
 from learners.lib.submissions import key_from
 from learners.plans.state import active_plan
 from learners.record import timeline as feed
@@ -40,9 +41,12 @@ LESSONS_PER_PAGE = 100
 
 
 def _get_failure_for_user(request: HttpRequest, pk: int) -> Failure:
-    return get_object_or_404(
+    failure = get_object_or_404(
         Failure.objects.select_related("module", "plan"), pk=pk, learner=request.user
     )
+    if failure.plan is not None and not reader.sees(failure.plan):
+        failure.plan = None  # a plan the learner doesn't share with this mentor
+    return failure
 
 
 # --- the log ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module
 from curriculum.rendering import render_markdown
+from learners.lib import reader
 from learners.lib.calendar_fields import CalendarDateTimeField
 from learners.lib.ownership import owned
 from learners.models import Note
@@ -75,6 +76,9 @@ class Card(models.Model):
     suspended = models.BooleanField(default=False)
     created_at = CalendarDateTimeField(default=timezone.now)
 
+    # Review is the learner's own practice: no mentor reads it (learners/lib/reader.py).
+    objects = reader.manager(models.QuerySet, reader.private)()
+
     class Meta:
         ordering = ["due", "id"]
         indexes = [
@@ -130,6 +134,9 @@ class Review(models.Model):
     stability = models.FloatField(null=True, blank=True)
     difficulty = models.FloatField(null=True, blank=True)
     due = CalendarDateTimeField()
+
+    # Review is the learner's own practice: no mentor reads it (learners/lib/reader.py).
+    objects = reader.manager(models.QuerySet, reader.private)()
 
     class Meta:
         ordering = ["reviewed_at", "id"]

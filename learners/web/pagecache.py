@@ -52,7 +52,11 @@ def cacheable(request: HttpRequest) -> bool:
     # After a save in this request the version is an expression until reloaded: don't guess.
     user = request.user
     return (
-        request.method == "GET" and user.is_authenticated and isinstance(user.record_version, int)
+        request.method == "GET"
+        and user.is_authenticated
+        and isinstance(user.record_version, int)
+        # A mentor's read keeps to what is shared: never the learner's own cached sections.
+        and not getattr(request, "readonly", False)
     )
 
 

@@ -38,7 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from learners.weekly import mail
+from learners.lib import mail
 from learners.weekly.models import Delivery, WeeklyEmail, WeeklySchedule
 from learners.weekly.report import CHART_HEIGHT, WeeklyReport, build_report
 from learners.weekly.schedule import Slot

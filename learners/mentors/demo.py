@@ -1,0 +1,65 @@
+"""The demo's mentor: an account that mentors the demo learner, scope "only those I mark",
+with a few of the learner's notes, failures and runs marked and the rest kept private."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from learners.experiments.models import Run
+from learners.mentors.models import MentorPlan, Mentorship, Status, Visit
+from learners.models import Note, Plan, User
+from learners.record.models import Failure
+
+MENTOR_EMAIL = "mentor@trajectory.example"
+MENTOR_PASSWORD = "trajectory-mentor"  # noqa: S105 — printed on purpose; a local demo account
+
+
+def seed(learner: User, plan: Plan) -> User:
+    mentor, created = User.objects.get_or_create(
+        email=MENTOR_EMAIL,
+        defaults={"display_name": "Sam (demo mentor)", "time_zone": learner.time_zone},
+    )
+    if created:
+        mentor.set_password(MENTOR_PASSWORD)
+        mentor.save(update_fields=["password"])
+    now = timezone.now()
+    mentorship = Mentorship.objects.create(
+        learner=learner,
+        mentor=mentor,
+        email=MENTOR_EMAIL,
+        message="Would you watch my pace and tell me when I'm fooling myself?",
+        status=Status.ACTIVE,
+        invited_at=now - timedelta(weeks=6, days=1),
+        sent_at=now - timedelta(weeks=6, days=1),
+        accepted_at=now - timedelta(weeks=6),
+    )
+    MentorPlan.objects.create(mentorship=mentorship, plan=plan)
+    # Shared: the oldest failure, the latest note and the two first runs; everything else
+    # stays the learner's, among it a failure whose title says so.
+    first = Failure.objects.filter(learner=learner).order_by("happened_on", "id").first()
+    if first is not None:
+        Failure.objects.create(
+            learner=learner,
+            module=first.module,
+            title="PRIVATE: I nearly gave up on the maths",
+            what_happened="Three evenings on one derivation and I still couldn't follow it.",
+            lesson="Ask for help on the second evening, not the fourth.",
+            happened_on=first.happened_on + timedelta(days=3),
+        )
+    for model, rows in (
+        (Failure, [first] if first is not None else []),
+        (Note, Note.objects.filter(learner=learner).order_by("-created_at")[:1]),
+        (Run, Run.objects.filter(learner=learner).order_by("started_at")[:2]),
+    ):
+        model.objects.filter(pk__in=[row.pk for row in rows]).update(shared_with_mentors=True)
+    Visit.objects.bulk_create(
+        Visit(mentorship=mentorship, path=f"/mentoring/{mentorship.pk}/{path}", at=now - ago)
+        for path, ago in (
+            ("", timedelta(days=2, hours=3)),
+            ("failures/", timedelta(days=2, hours=3, minutes=-4)),
+            ("", timedelta(days=9)),
+        )
+    )
+    return mentor
