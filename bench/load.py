@@ -15,6 +15,8 @@ What happens, all on loopback:
    sessions, notes, ticks, status changes, confidence ratings), and a logged-in session.
 2. `collectstatic`, then gunicorn with DEBUG=false, as in production (docs/operations.md):
    `--workers 2 × CPUs + 1` sync workers (BENCH_LOAD_WORKERS to change it).
+   Before the load: the dashboard and every stylesheet and script it links, fetched from it
+   with Brotli, gzip and neither — bytes sent, Content-Encoding and Cache-Control.
 3. Locust, headless, in its own process, with no pause between clicks unless BENCH_LOAD_THINK
    is set (seconds): every simulated learner sends its next request as soon as the answer
    arrives, the worst case for the server. In order:
@@ -92,6 +94,7 @@ def run() -> None:
             print(
                 f"gunicorn: {workers} sync workers on {base}, DEBUG=false; {_support.load_average()}"
             )
+            print(_static_as_served(base, learners[0]["session"]))
             access = folder / "access.log"
             warmup = _locust(locust, "LearnerUser", users, WARMUP_SECONDS, base, folder, "warmup")
             mark, cpu = access.stat().st_size, _server_cpu(master)
@@ -334,6 +337,41 @@ def _server(database_url: str, workers: int, folder: Path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _static_as_served(base: str, session: str) -> str:
+    """The dashboard as gunicorn serves it to a learner, and every stylesheet and script it
+    links asked for with Brotli, gzip and neither: bytes sent, Content-Encoding, Cache-Control."""
+
+    def get(path: str, encoding: str | None) -> tuple[bytes, dict]:
+        headers = {"Cookie": f"sessionid={session}"} | (
+            {"Accept-Encoding": encoding} if encoding else {}
+        )
+        request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.read(), dict(response.headers.items())
+
+    html, page_headers = get("/", "br, gzip")
+    lines = [
+        f"the dashboard as served: HTML {len(html) / 1024:.1f} KB, Content-Encoding "
+        f"{page_headers.get('Content-Encoding', 'none')}, Cache-Control "
+        f"{page_headers.get('Cache-Control', '-')!r}"
+    ]
+    totals = {"br": 0, "gzip": 0, None: 0}
+    for path in re.findall(r'(?:href|src)="(/static/[^"?]+\.(?:css|js))"', html.decode()):
+        row = []
+        for encoding in totals:
+            body, headers = get(path, encoding)
+            totals[encoding] += len(body)
+            row.append(f"{encoding or 'none'} {len(body) / 1024:.1f} KB "
+                       f"({headers.get('Content-Encoding', 'identity')})")  # fmt: skip
+        lines.append(f"  {path}: {', '.join(row)}; Cache-Control {headers.get('Cache-Control')!r}")
+    lines.append(
+        f"  static total: Brotli {totals['br'] / 1024:.1f} KB, gzip {totals['gzip'] / 1024:.1f} KB,"
+        f" uncompressed {totals[None] / 1024:.1f} KB; with the HTML: "
+        f"{(len(html) + totals['br']) / 1024:.1f} KB sent to a browser that takes Brotli"
+    )
+    return "\n".join(lines)
 
 
 # --- locust --------------------------------------------------------------------------------------

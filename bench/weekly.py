@@ -17,8 +17,9 @@ that every learner got exactly one message.
 Then, beside it: the same emails rendered from reports built beforehand (templates and MIME
 only — the floor a run could reach), as a ratio; and the same week sent again through the
 database task queue (TASKS_BACKEND=database): the clock only queues, then one `db_worker`
-process, and after a reset two together, drain the queue — emails a minute for each, to show
-the fan-out scales with workers.
+process, and after a reset two together, drain the queue — emails a minute and the workers' CPU
+per email for each, to show the fan-out scales with workers. The ratio to rendering is printed
+for wall time and for CPU time (the sender's own, from wait4, against this process's).
 
 Queries per learner are counted in this process afterwards, with a counting execute_wrapper
 (no SQL kept): for 20 of the 10,000 (HISTORY_WEEKS of history), and for 20 new learners with 1
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import secrets
 import subprocess
 import sys
@@ -97,7 +99,7 @@ def run() -> None:
             received = sink.received_by()
         print(f"after: {_support.load_average()}")
         exactly_once = len(received) == LEARNERS and set(received.values()) == {1}
-        rendering = _render_from_ready_contexts()
+        rendering, rendering_cpu = _render_from_ready_contexts()
         drains = {}
         for workers in (1, 2):
             _reset(due)
@@ -124,14 +126,17 @@ def run() -> None:
     )
     print(
         f"rendering the same {LEARNERS:,} emails from ready reports (templates + MIME only): "
-        f"{rendering:.1f} s; the whole run is {wall / rendering:.2f}× that"
+        f"{rendering:.1f} s ({rendering_cpu:.1f} s CPU); the whole run is {wall / rendering:.2f}× "
+        f"that (goal ≤ 3), CPU time {measured['cpu'] / rendering_cpu:.2f}× (the sender's CPU "
+        f"less the run with nothing due: {(measured['cpu'] - idle['cpu']) / rendering_cpu:.2f}×)"
     )
     print("through the database task queue (TASKS_BACKEND=database, django-tasks-db):")
-    for workers, (enqueue, drain) in drains.items():
+    for workers, (enqueue, drain, cpu, load) in drains.items():
         print(
             f"  {workers} db_worker process{'es' if workers > 1 else ''}: the clock queued "
             f"{LEARNERS:,} in {enqueue:.1f} s; drained in {drain:.1f} s = "
-            f"{LEARNERS / drain * 60:,.0f} emails a minute"
+            f"{LEARNERS / drain * 60:,.0f} emails a minute; the workers' CPU {cpu:.1f} s "
+            f"({cpu / LEARNERS * 1000:.1f} ms an email); at the end: {load}"
         )
     if 1 in drains and 2 in drains:
         print(f"  two workers / one: {drains[1][1] / drains[2][1]:.2f}× the emails a minute")
@@ -189,9 +194,10 @@ def _weekly_run(sink, now: datetime) -> dict:
     }
 
 
-def _render_from_ready_contexts() -> float:
-    """Seconds to render every learner's email from a report built beforehand: the weekly
-    templates and the MIME message, nothing else (reports are built 500 at a time, untimed)."""
+def _render_from_ready_contexts() -> tuple[float, float]:
+    """(Wall, CPU) seconds to render every learner's email from a report built beforehand: the
+    weekly templates and the MIME message, nothing else (reports are built 500 at a time,
+    untimed)."""
     from learners.models import User
     from learners.weekly.models import WeeklyEmail
     from learners.weekly.report import build_report
@@ -203,15 +209,16 @@ def _render_from_ready_contexts() -> float:
         .order_by("pk")
     )
     assert len(emails) == LEARNERS, len(emails)
-    seconds = 0.0
+    seconds = cpu = 0.0
     for first in range(0, len(emails), 500):
         reports = [build_report(e.learner, e.week_start, NOW) for e in emails[first : first + 500]]
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for report in reports:
             weekly_message(report).message().as_bytes()
         seconds += time.perf_counter() - started
+        cpu += time.process_time() - started_cpu
     assert User.objects.filter(email__startswith="learner").count() == LEARNERS
-    return seconds
+    return seconds, cpu
 
 
 def _due_state() -> list[tuple[int, datetime]]:
@@ -235,10 +242,10 @@ def _reset(due: list[tuple[int, datetime]]) -> None:
     WeeklySchedule.objects.bulk_update(schedules.values(), ["next_send_at"], batch_size=1000)
 
 
-def _drain_with_workers(sink, workers: int) -> tuple[float, float]:
+def _drain_with_workers(sink, workers: int) -> tuple[float, float, float, str]:
     """The clock queues every email (TASKS_BACKEND=database), then `workers` db_worker
     processes send them together: (seconds to queue, seconds from the workers' start to the
-    last email sent)."""
+    last email sent, CPU seconds of the workers, the load average as they finished)."""
     env = _environment(sink) | {"TASKS_BACKEND": "database"}
     started = time.perf_counter()
     queued = subprocess.run(
@@ -252,6 +259,7 @@ def _drain_with_workers(sink, workers: int) -> tuple[float, float]:
     enqueue = time.perf_counter() - started
     assert f"queued for workers {LEARNERS}" in queued.stdout + queued.stderr, queued.stdout
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     processes = [
         subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
@@ -267,7 +275,10 @@ def _drain_with_workers(sink, workers: int) -> tuple[float, float]:
         _, errors = process.communicate()
         if process.returncode != 0:
             raise SystemExit(f"db_worker failed:\n{errors}")
-    return enqueue, time.perf_counter() - started
+    drained = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return enqueue, drained, cpu, _support.load_average()
 
 
 def _database_url() -> str:
