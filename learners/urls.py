@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("learners.experiments.urls")),
     path("", include("learners.weekly.urls")),
     path("", include("learners.review.urls")),
+    path("", include("learners.papers.urls")),
 ]

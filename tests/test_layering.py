@@ -26,6 +26,7 @@ LAYERS = {
     "learners.record": 3,
     "learners.experiments": 3,
     "learners.review": 3,
+    "learners.papers": 3,
     "learners.weekly": 4,
     "learners.dashboard": 5,
 }

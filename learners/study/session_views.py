@@ -120,11 +120,16 @@ def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def timer_start(request: HttpRequest) -> HttpResponse:
     form = TimerForm(request.POST)
     module = None
+    reading_pass = ""
     if form.is_valid() and form.cleaned_data["module"]:
         module = Module.objects.active().filter(pk=form.cleaned_data["module"]).first()
+        # A pass of that paper, or none: an unknown key is dropped, as an unknown module is.
+        keys = {spec["key"] for spec in module.reading_passes} if module else set()
+        if form.cleaned_data["reading_pass"] in keys:
+            reading_pass = form.cleaned_data["reading_pass"]
     try:
         with transaction.atomic():
-            Timer.objects.create(learner=request.user, module=module)
+            Timer.objects.create(learner=request.user, module=module, reading_pass=reading_pass)
     except IntegrityError:
         pass  # already running: a second click or tab keeps the first start time
     timer = Timer.objects.filter(learner=request.user).select_related("module").first()
@@ -159,6 +164,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
                 date=timezone.localtime(timer.started_at, request.user.tz).date(),
                 minutes=minutes,
                 description="Timed session",
+                reading_pass=timer.reading_pass,
             )
             if not request.htmx:
                 messages.success(request, f"Logged {minutes_text(logged.minutes)}.")
