@@ -72,7 +72,9 @@ class Module(models.Model):
     resources = models.JSONField(default=list, blank=True)
     # A paper's reading passes, [{"key": …, "name": …}] from the front matter's `passes:`;
     # empty means the default three (`reading_passes`).
-    passes = models.JSONField(default=list, blank=True)
+    # db_default: a row written by code that predates the field (an older migration state) is
+    # still valid.
+    passes = models.JSONField(default=list, db_default=[], blank=True)
     # Lines of the body's "Common failures" section, offered as failure-log starting points.
     common_failures = models.JSONField(default=list, blank=True)
     body_html = models.TextField(blank=True)  # rendered and sanitized at load time
@@ -144,7 +146,7 @@ class Checkpoint(models.Model):
     position = models.PositiveIntegerField()
     retired = models.BooleanField(default=False)
     # `{requires=ledger}`: it can be ticked only once the learner owns the whole reading ledger.
-    requires_ledger = models.BooleanField(default=False)
+    requires_ledger = models.BooleanField(default=False, db_default=False)
 
     objects = CheckpointQuerySet.as_manager()
 

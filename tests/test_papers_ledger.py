@@ -184,3 +184,31 @@ def test_passes_have_a_status_and_the_time_logged_against_each(client, alice):
     assert client.post(f"/modules/{paper.slug}/passes/nope/", {"status": "done"}).status_code == 404
     response = client.post(f"/modules/{paper.slug}/passes/skim/", {"status": "bogus"})
     assert response.status_code == 302
+
+
+def test_a_checked_entry_becomes_a_review_card_once(alice):
+    from learners.review.models import Card, Kind
+
+    paper = make_paper(2)
+    entry = _entries(alice, paper)[0]
+    ledger.move(entry)
+    assert not Card.objects.exists()
+    ledger.move(entry, how="hand")
+    ledger.move(entry, forward=False)
+    ledger.move(entry, how="hand")
+    card = Card.objects.get()
+    assert (card.kind, card.ledger_entry_id, card.module_id) == (Kind.LEDGER, entry.pk, paper.pk)
+    assert card.ledger_item.key == entry.item_key
+
+
+def test_a_ledger_card_is_asked_on_the_review_page(client, alice):
+    paper = make_paper(1)
+    entry = _entries(alice, paper)[0]
+    ledger.set_words(entry, "It **scales** the scores.")
+    ledger.move(entry)
+    ledger.move(entry, how="source", citation="The Annotated Transformer")
+    client.force_login(alice)
+    response = client.get("/review/")
+    assert "Can you still explain §1?" in response.text
+    assert "<strong>scales</strong>" in response.text
+    assert "The Annotated Transformer" in response.text
