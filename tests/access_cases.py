@@ -17,6 +17,7 @@ AREAS = (
     "tests.access_experiments",
     "tests.access_weekly",
     "tests.access_review",
+    "tests.access_papers",
 )
 
 

@@ -71,7 +71,11 @@ def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         fallback=_anchor(entry),
         main="papers/_ledger.html",
-        context={"entry_form": EntryForm(prefix="entry"), "added": entry},
+        context={
+            "entry_form": EntryForm(prefix="entry"),
+            "added": entry,
+            "ledger": ledger.for_module(request.user, module),
+        },
         module=module,
         changed={Change.LEDGER},
     )
