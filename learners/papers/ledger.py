@@ -6,8 +6,8 @@ the *_QUERIES constants say what they cost, so the pages' query-count tests stay
 
 A learner's ledger starts with the paper's authored items. Their entries are made the first
 time the ledger is read (`materialise`): one entry per item, all "don't understand yet" and
-without words, so making them changes nothing any page shows, and a unique constraint makes
-two tabs make one each. Items added to the file later join the same way; retired items keep
+without words, and a unique constraint makes two tabs make one each; the dashboard lists the
+paper as in progress from then on (`touch` moves the learner's cached pages on). Items added to the file later join the same way; retired items keep
 their entries but stop counting.
 """
 
@@ -35,6 +35,7 @@ from learners.papers.models import (
     ReadingPass,
     State,
 )
+from learners.web.pagecache import touch
 
 # active items, the learner's entries (+2 the first time: make the missing, read again),
 # the state history, the passes' statuses, minutes per pass, the learner's runs to link
@@ -139,6 +140,8 @@ def materialise(learner: User, module: Module, items: list[LedgerItem], entries:
         ],
         ignore_conflicts=True,  # another tab made them a moment ago
     )
+    # Bulk rows send no signals: the dashboard now lists this paper as in progress.
+    touch(learner.pk)
     return True
 
 

@@ -173,8 +173,17 @@ class WeeklyReport:
     @property
     def quiet(self) -> bool:
         """Nothing at all happened this week: the email is a short, kind nudge instead."""
+        checked = self.papers.checked if self.papers else 0
         return not any(
-            (self.hours, self.ticks, self.finished, self.failures, self.earlier_lessons, self.runs)
+            (
+                self.hours,
+                self.ticks,
+                self.finished,
+                self.failures,
+                self.earlier_lessons,
+                self.runs,
+                checked,
+            )
         )
 
     @property
