@@ -34,6 +34,9 @@ def seed(user, modules: dict[str, Module], clock, start_day: int) -> None:
     if paper is None or not paper.is_paper:
         return
     ledger.for_module(user, paper)  # the first view: the paper's items join the ledger
+    Entry.objects.filter(learner=user, module=paper).update(
+        created_at=clock.at(start_day, 20), state_at=clock.at(start_day, 20)
+    )
     for kind, section, words in OWN:
         entry = ledger.add(user, paper, kind=kind, section=section, words=words)
         Entry.objects.filter(pk=entry.pk).update(created_at=clock.at(start_day + 3, 21))
