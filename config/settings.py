@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "learners.record",
     "learners.experiments",
     "learners.weekly",
+    "learners.papers",
     "learners.review",
     "learners.mentors",
     # Its tables exist everywhere, so switching TASKS_BACKEND needs no extra migration.

@@ -13,13 +13,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
+from django.utils.text import slugify
 
 from curriculum.models import Kind
 from curriculum.problems import Problem
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-KEYS = ("slug", "title", "summary", "kind", "topics", "hours", "prerequisites", "resources")
+KEYS = (
+    "slug", "title", "summary", "kind", "topics", "hours", "prerequisites", "resources", "passes",
+)  # fmt: skip
 RESOURCE_KEYS = ("title", "url", "kind")
 RESOURCE_KINDS = (
     "paper", "book", "course", "video", "docs", "article", "code", "dataset", "tool", "link",
@@ -255,6 +258,41 @@ def _check_resources(value, node, first_line, line):
     return resources, messages
 
 
+MAX_PASSES = 6
+MAX_PASS_NAME = 40
+
+
+def _check_passes(value, node, first_line, line):
+    """A paper's reading passes, in order: a list of short names (default: skim, read,
+    re-derive). Each gets a key from its name, which study sessions are logged against."""
+    if not isinstance(value, list) or not value:
+        return None, [
+            (
+                line,
+                f"passes must be a list of names, e.g. [skim, read, re-derive], not {_describe(value)}",
+            )
+        ]
+    if len(value) > MAX_PASSES:
+        return None, [(line, f"a module may name at most {MAX_PASSES} passes, not {len(value)}")]
+    messages, passes, keys = [], [], {}
+    for index, item in enumerate(value):
+        item_line = first_line + node.value[index].start_mark.line
+        name = item.strip() if isinstance(item, str) else ""
+        key = slugify(name)[:MAX_PASS_NAME]
+        if not name or not key:
+            messages.append((item_line, f"each pass must be a name, not {_describe(item)}"))
+        elif len(name) > MAX_PASS_NAME:
+            messages.append((item_line, f"a pass name is longer than {MAX_PASS_NAME} characters"))
+        elif key in keys:
+            messages.append(
+                (item_line, f"pass '{name}' is named twice (first on line {keys[key]})")
+            )
+        else:
+            keys[key] = item_line
+            passes.append({"key": key, "name": name})
+    return passes, messages
+
+
 _CHECKERS = {
     "slug": _check_slug,
     "title": _check_title,
@@ -264,6 +302,7 @@ _CHECKERS = {
     "topics": _check_topics,
     "prerequisites": _check_prerequisites,
     "resources": _check_resources,
+    "passes": _check_passes,
 }
 
 

@@ -21,14 +21,14 @@ from django.utils.text import slugify
 
 from curriculum import body as body_facts
 from curriculum import bounds, frontmatter
-from curriculum.models import Checkpoint, Module, Topic
+from curriculum.models import Checkpoint, Kind, LedgerItem, Module, Topic
 from curriculum.problems import CurriculumError, Problem
 from curriculum.rendering import render_inline, render_markdown
 from curriculum.signals import curriculum_loaded
 
 MAX_BYTES = 1_000_000
 # Part of every content hash: bump it when rendering changes, so the next load re-renders.
-RENDER_VERSION = b"trajectory-render-2\n"
+RENDER_VERSION = b"trajectory-render-3\n"
 INDEX_NAMES = {"readme", "index"}
 
 
@@ -212,8 +212,26 @@ def _analyse(item: Parsed) -> list[Problem]:
         )
         return problems
     item.body_html = render_markdown(facts.body)
+    if facts.ledger and item.front.values.get("kind") != Kind.PAPER:
+        problems.append(
+            Problem(
+                item.file.display,
+                facts.ledger_line or 1,
+                "a Reading ledger belongs to a paper: set 'kind: paper' in the front matter",
+            )
+        )
+    if item.front.values.get("passes") and item.front.values.get("kind") != Kind.PAPER:
+        problems.append(
+            Problem(
+                item.file.display,
+                item.front.lines.get("passes", 1),
+                "reading passes belong to a paper: set 'kind: paper' in the front matter",
+            )
+        )
     # Rendered here, before the write transaction: on SQLite that holds the write lock.
     for spec in facts.checkpoints:
+        spec.html = render_inline(spec.text)
+    for spec in facts.ledger:
         spec.html = render_inline(spec.text)
     return problems
 
@@ -424,6 +442,7 @@ def _fields(item: Parsed) -> dict:
         "kind": values.get("kind", ""),
         "hours": values.get("hours"),
         "resources": values.get("resources") or facts.roadmap_resources,
+        "passes": values.get("passes", []),
         "common_failures": facts.common_failures,
         "body_html": item.body_html,
         "source": item.file.source,
@@ -433,7 +452,7 @@ def _fields(item: Parsed) -> dict:
 
 
 UPDATE_FIELDS = [
-    "title", "summary", "kind", "hours", "resources", "common_failures", "body_html", "source",
+    "title", "summary", "kind", "hours", "resources", "passes", "common_failures", "body_html", "source",
     "content_hash", "retired_at", "updated_at",
 ]  # fmt: skip
 
@@ -462,6 +481,7 @@ def _write(parsed: list[Parsed], existing: dict, report: Report) -> None:
         _write_topics(changed, ids)
         _write_prerequisites(changed, ids)
         _write_checkpoints(changed, ids, changed_ids)
+        _write_ledger(changed, ids, changed_ids, now)
 
 
 def _write_topics(changed: list[Parsed], ids: dict[str, int]) -> None:
@@ -517,16 +537,19 @@ def _write_checkpoints(changed: list[Parsed], ids: dict[str, int], changed_ids: 
                         text=spec.text,
                         html=html,
                         position=position,
+                        requires_ledger=spec.requires_ledger,
                     )
                 )
-            elif (checkpoint.text, checkpoint.html, checkpoint.position, checkpoint.retired) != (
-                spec.text,
-                html,
-                position,
-                False,
-            ):
+            elif (
+                checkpoint.text,
+                checkpoint.html,
+                checkpoint.position,
+                checkpoint.retired,
+                checkpoint.requires_ledger,
+            ) != (spec.text, html, position, False, spec.requires_ledger):
                 checkpoint.text, checkpoint.html = spec.text, html
                 checkpoint.position, checkpoint.retired = position, False
+                checkpoint.requires_ledger = spec.requires_ledger
                 updates.append(checkpoint)
     # What is left was removed from its file: retire it, so learners' ticks keep their target.
     for checkpoint in current.values():
@@ -534,7 +557,46 @@ def _write_checkpoints(changed: list[Parsed], ids: dict[str, int], changed_ids: 
             checkpoint.retired = True
             updates.append(checkpoint)
     Checkpoint.objects.bulk_create(creates, batch_size=1000)
-    Checkpoint.objects.bulk_update(updates, ["text", "html", "position", "retired"], batch_size=500)
+    Checkpoint.objects.bulk_update(
+        updates, ["text", "html", "position", "retired", "requires_ledger"], batch_size=500
+    )
+
+
+LEDGER_FIELDS = ["kind", "section", "text", "html", "position", "retired_at"]
+
+
+def _write_ledger(changed: list[Parsed], ids: dict[str, int], changed_ids: list[int], now) -> None:
+    """Like checkpoints: matched by key, updated in place, retired (never deleted) when gone."""
+    current: dict[tuple[int, str], LedgerItem] = {
+        (item.module_id, item.key): item
+        for item in LedgerItem.objects.filter(module_id__in=changed_ids)
+    }
+    creates, updates = [], []
+    for parsed in changed:
+        module_id = ids[parsed.slug]
+        assert parsed.facts is not None
+        for position, spec in enumerate(parsed.facts.ledger):
+            values = {
+                "kind": spec.kind,
+                "section": spec.section,
+                "text": spec.text,
+                "html": spec.html,
+                "position": position,
+                "retired_at": None,
+            }
+            item = current.pop((module_id, spec.key), None)
+            if item is None:
+                creates.append(LedgerItem(module_id=module_id, key=spec.key, **values))
+            elif any(getattr(item, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(item, name, value)
+                updates.append(item)
+    for item in current.values():
+        if item.retired_at is None:
+            item.retired_at = now
+            updates.append(item)
+    LedgerItem.objects.bulk_create(creates, batch_size=1000)
+    LedgerItem.objects.bulk_update(updates, LEDGER_FIELDS, batch_size=500)
 
 
 # --- helpers ---------------------------------------------------------------------------------

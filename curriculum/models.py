@@ -70,6 +70,11 @@ class Module(models.Model):
     )
     # [{"title": …, "url": …, "kind": …}], in the file's order.
     resources = models.JSONField(default=list, blank=True)
+    # A paper's reading passes, [{"key": …, "name": …}] from the front matter's `passes:`;
+    # empty means the default three (`reading_passes`).
+    # db_default: a row written by code that predates the field (an older migration state) is
+    # still valid.
+    passes = models.JSONField(default=list, db_default=[], blank=True)
     # Lines of the body's "Common failures" section, offered as failure-log starting points.
     common_failures = models.JSONField(default=list, blank=True)
     body_html = models.TextField(blank=True)  # rendered and sanitized at load time
@@ -102,6 +107,24 @@ class Module(models.Model):
     def is_retired(self) -> bool:
         return self.retired_at is not None
 
+    @property
+    def is_paper(self) -> bool:
+        return self.kind == Kind.PAPER
+
+    @property
+    def reading_passes(self) -> list[dict[str, str]]:
+        """The passes a paper is read in: the file's own, or skim, read, re-derive."""
+        if not self.is_paper:
+            return []
+        return self.passes or DEFAULT_PASSES
+
+
+DEFAULT_PASSES = [
+    {"key": "skim", "name": "Skim"},
+    {"key": "read", "name": "Read"},
+    {"key": "re-derive", "name": "Re-derive"},
+]
+
 
 class CheckpointQuerySet(models.QuerySet):
     def active(self) -> CheckpointQuerySet:
@@ -122,6 +145,8 @@ class Checkpoint(models.Model):
     html = models.TextField(blank=True)  # the text rendered inline and sanitized
     position = models.PositiveIntegerField()
     retired = models.BooleanField(default=False)
+    # `{requires=ledger}`: it can be ticked only once the learner owns the whole reading ledger.
+    requires_ledger = models.BooleanField(default=False, db_default=False)
 
     objects = CheckpointQuerySet.as_manager()
 
@@ -133,6 +158,44 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class LedgerKind(models.TextChoices):
+    CLAIM = "claim", "Claim"
+    EQUATION = "equation", "Equation"
+    FIGURE = "figure", "Figure or table"
+    SYMBOL = "symbol", "Symbol"
+
+
+class LedgerItemQuerySet(models.QuerySet):
+    def active(self) -> LedgerItemQuerySet:
+        return self.filter(retired_at__isnull=True).order_by("position")
+
+
+class LedgerItem(models.Model):
+    """One line of a paper module's `## Reading ledger` section: a starting point of every
+    learner's ledger. Keyed like checkpoints (stable across edits of other lines); an item
+    removed from its file is retired, never deleted, so learners' entries keep their source."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="ledger_items")
+    key = models.SlugField(max_length=80)
+    kind = models.CharField(max_length=12, choices=LedgerKind.choices)
+    section = models.CharField(max_length=40)  # "§3.2", "Table 3", "Eq. 1"
+    text = models.CharField(max_length=500)  # markdown as written in the file
+    html = models.TextField(blank=True)  # rendered inline and sanitized at load time
+    position = models.PositiveIntegerField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LedgerItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "key"], name="ledger_item_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.text}"
 
 
 class ModuleListQuerySet(models.QuerySet):

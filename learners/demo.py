@@ -30,6 +30,7 @@ from learners.models import (
     StudySession,
     User,
 )
+from learners.papers import demo as papers_demo
 from learners.record import demo as record_demo
 from learners.review import demo as review_demo
 
@@ -51,7 +52,8 @@ STORY = [
     ("lstm-language-model", Status.DONE, None, 47, 59, [1, 2, 3, 4]),
     ("tokenization-bpe", Status.DONE, None, 56, 60, [2, 4]),
     ("seq2seq-attention", Status.DONE, None, 58, 64, [2, 3]),
-    ("paper-attention-is-all-you-need", Status.DONE, None, 61, 68, [2, 3, 4]),
+    # Half-way through the paper: its ledger half owned (learners/papers/demo.py).
+    ("paper-attention-is-all-you-need", Status.IN_PROGRESS, 4, 61, None, [2, 3]),
     ("transformer-language-model", Status.IN_PROGRESS, 3, 67, None, [2]),
 ]
 # The failures' and runs' stories (learners/record/demo.py, learners/experiments/demo.py) count
@@ -205,6 +207,7 @@ def _write_history(user: User, track: ModuleList, today: date) -> None:
     later = _Clock(start + STORIES_FROM, user)
     record_demo.seed(user, plan, modules, later, rng)
     experiments_demo.seed(user, plan, modules, later, rng)
+    papers_demo.seed(user, modules, clock, 61)
     review_demo.seed(user, rng)
     mentors_demo.seed(user, plan)
 

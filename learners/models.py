@@ -499,6 +499,9 @@ class StudySession(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
     description = models.CharField("what I did", max_length=500, blank=True)
+    # On a paper: the reading pass the time went to (a key of `module.reading_passes`), or "".
+    # A key rather than a row: a pass is named by the module's file, not stored per learner.
+    reading_pass = models.SlugField("pass", max_length=40, blank=True, default="")
     created_at = CalendarDateTimeField(default=timezone.now)
     # The posting form's key (learners/submissions.py): a repeated post logs time once.
     submission_key = models.CharField(max_length=32, null=True, blank=True, editable=False)  # noqa: DJ001
@@ -537,6 +540,7 @@ class Timer(models.Model):
     module = models.ForeignKey(
         Module, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    reading_pass = models.SlugField(max_length=40, blank=True, default="")  # as on a session
     started_at = CalendarDateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

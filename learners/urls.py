@@ -16,6 +16,7 @@ CONCERNS = [
     "learners.weekly.urls",
     "learners.review.urls",
     "learners.mentors.urls",
+    "learners.papers.urls",
 ]
 
 # The learner's read pages a mentor opens under /mentoring/<mentorship>/ (the same path after

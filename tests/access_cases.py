@@ -18,6 +18,7 @@ AREAS = (
     "tests.access_weekly",
     "tests.access_review",
     "tests.access_mentors",
+    "tests.access_papers",
 )
 
 

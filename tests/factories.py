@@ -90,3 +90,44 @@ def make_plan(learner, modules: list[Module], **fields):
         modules=modules,
         **fields,
     )
+
+
+def make_paper(
+    items: int = 5, *, slug: str = "paper", passes=None, requires_ledger: bool = False
+) -> Module:
+    """A module of kind paper with `items` authored ledger items (§1, §2, …) and a checkpoint
+    (`requires_ledger` makes it ask for the whole ledger checked)."""
+    from curriculum.models import LedgerItem
+
+    module = Module.objects.create(
+        slug=slug,
+        title=f"Paper {slug}",
+        summary="A paper",
+        kind="paper",
+        hours=Decimal("6"),
+        body_html="<p>Read it.</p>",
+        source=f"/nowhere/{slug}.md",
+        content_hash="x",
+        passes=passes or [],
+    )
+    LedgerItem.objects.bulk_create(
+        LedgerItem(
+            module=module,
+            key=f"item-{i}",
+            kind=("claim", "equation", "figure", "symbol")[i % 4],
+            section=f"§{i + 1}",
+            text=f"Item {i}: $x_{i}$",
+            html=f"Item {i}",
+            position=i,
+        )
+        for i in range(items)
+    )
+    Checkpoint.objects.create(
+        module=module,
+        key="own-it",
+        text="Own the ledger",
+        html="Own the ledger",
+        position=0,
+        requires_ledger=requires_ledger,
+    )
+    return module

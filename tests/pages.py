@@ -26,6 +26,7 @@ from learners.demo import DEMO_EMAIL, seed_demo
 from learners.experiments.models import Run
 from learners.experiments.tokens import create_token, revoke
 from learners.models import Note, Plan, StudySession, User
+from learners.papers.models import Entry
 from learners.record.models import Failure
 from learners.weekly.tokens import unsubscribe_token
 from tests.conftest import REPO
@@ -38,6 +39,8 @@ ANONYMOUS, DEMO, NEWCOMER, CLERK = "anonymous", "demo", "newcomer", "clerk"
 # finished one with a full history of runs.
 IN_PROGRESS = "transformer-language-model"
 FINISHED = "lstm-language-model"
+# The paper the demo learner is half-way through: passes and a mixed reading ledger.
+PAPER = "paper-attention-is-all-you-need"
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ def _pages(demo: User) -> list[Page]:
     runs = list(Run.objects.filter(learner=demo, module__slug=FINISHED).order_by("started_at"))
     run = next(r for r in runs if r.git_dirty)
     topic = Topic.objects.filter(modules__slug=IN_PROGRESS).first()
+    entry = Entry.objects.filter(learner=demo, module__slug=PAPER, item_key="").first()
     common_slug = next(m.slug for m in Module.objects.active() if m.common_failures)
     uid = urlsafe_base64_encode(force_bytes(demo.pk))
     reset_token = default_token_generator.make_token(demo)
@@ -216,6 +220,7 @@ def _pages(demo: User) -> list[Page]:
         Page("catalogue-filtered", ANONYMOUS, f"/modules/?topic={topic.slug}&kind=build&q=model"),
         Page("catalogue-nothing-found", ANONYMOUS, "/modules/?q=no-such-module-anywhere"),
         Page("module", ANONYMOUS, f"/modules/{IN_PROGRESS}/"),
+        Page("paper", ANONYMOUS, f"/modules/{PAPER}/"),
         Page("list", ANONYMOUS, f"/lists/{track}/"),
         Page("login", ANONYMOUS, "/login/"),
         Page("signup", ANONYMOUS, "/signup/"),
@@ -234,6 +239,8 @@ def _pages(demo: User) -> list[Page]:
         Page("catalogue-filtered-logged-in", DEMO, f"/modules/?topic={topic.slug}"),
         Page("module-in-progress", DEMO, f"/modules/{IN_PROGRESS}/"),
         Page("module-finished", DEMO, f"/modules/{FINISHED}/"),
+        Page("paper-ledger", DEMO, f"/modules/{PAPER}/"),
+        Page("ledger-entry-edit", DEMO, f"/ledger/{entry.pk}/edit/"),
         Page("list-logged-in", DEMO, f"/lists/{track}/"),
         Page("settings", DEMO, "/settings/"),
         Page("password-change", DEMO, "/password/change/"),

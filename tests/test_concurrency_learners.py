@@ -460,3 +460,24 @@ def test_stopping_the_timer_in_eight_tabs_at_once_logs_one_session(world):
         [43],
     )
     assert not Timer.objects.filter(learner=learner).exists()
+
+
+# --- a paper's reading ledger ---------------------------------------------------------------------
+
+
+def test_a_ledger_entry_moved_on_in_eight_tabs_at_once_moves_one_step(world):
+    from learners.papers import ledger
+    from learners.papers.models import Entry, EntryChange
+    from tests.factories import make_paper
+
+    learner, _, _, browser = world
+    paper = make_paper(2, slug="racing-paper")
+    ledger.for_module(learner, paper)
+    entry = Entry.objects.filter(learner=learner, module=paper).order_by("item_key").first()
+    posts = [(f"/ledger/{entry.pk}/move/", {"direction": "on", "page": "module"})] * TABS
+    statuses = _statuses(browser.all_at_once(posts))
+    # One moves it on; the others are told it moved in another tab (422), none fails.
+    assert sorted(statuses) == [200] + [422] * (TABS - 1), statuses
+    entry.refresh_from_db()
+    assert entry.state == "plausible"
+    assert EntryChange.objects.filter(entry=entry).count() == 1

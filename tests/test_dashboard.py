@@ -9,6 +9,7 @@ import pytest
 
 from learners.experiments import summary as experiments
 from learners.models import Note, Status, StudySession
+from learners.papers import ledger as papers
 from learners.record import summary as record
 from learners.review import summary as review
 from learners.study.progress import set_status, set_tick
@@ -150,9 +151,14 @@ def test_the_dashboard_query_count_does_not_grow_with_history(
     client.force_login(alice)
     # session, user, active plan, plan state (items+modules, checkpoints, progress, ticks,
     # prerequisites), minutes by day, logged hours since the start, pauses, timer, recent sessions,
-    # the quick-log form's modules; then what the record, experiments and review sections cost
+    # the quick-log form's modules; then what the record, experiments, review and papers
+    # sections cost
     with django_assert_num_queries(
-        14 + record.DASHBOARD_QUERIES + experiments.DASHBOARD_QUERIES + review.DASHBOARD_QUERIES
+        14
+        + record.DASHBOARD_QUERIES
+        + experiments.DASHBOARD_QUERIES
+        + review.DASHBOARD_QUERIES
+        + papers.DASHBOARD_QUERIES
     ):
         response = client.get("/")
     assert response.status_code == 200

@@ -138,6 +138,8 @@ FILL = {
     "notes": "Worked better with warmup.",
     "question": "Why divide by the square root of d_k?",
     "answer": "To keep the logits' variance near one.",
+    "entry-section": "§3.2",
+    "entry-words": "Scores are divided by $\\sqrt{d_k}$.",
 }
 # Fields whose value the form sends for the page, not the person: hidden bookkeeping.
 HIDDEN_TYPES = {"hidden"}
@@ -429,6 +431,8 @@ def discover(world) -> Site:
         ("staff", f"{reverse('weekly_preview')}?learner={world['alice'].pk}"),
         # An invite to alice: logged in as the invited address, the page offers its answers.
         ("alice", reverse("mentor_invite", args=[world["invite_token"]])),
+        # A paper's page: its reading ledger (add, move on, check) and passes.
+        ("alice", reverse("module_detail", args=[world["paper"]])),
     ]
     for role, url in extra:
         forms += visit(role, url)

@@ -27,6 +27,7 @@ LAYERS = {
     "learners.experiments": 3,
     "learners.review": 3,
     "learners.mentors": 3,
+    "learners.papers": 3,
     "learners.weekly": 4,
     "learners.dashboard": 5,
 }

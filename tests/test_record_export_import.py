@@ -29,13 +29,15 @@ from learners.models import (
     Timer,
     User,
 )
+from learners.papers import ledger
+from learners.papers.models import Entry
 from learners.record import export, importer
 from learners.record.models import Failure
 from learners.review import schedule
 from learners.review.models import Card, PausedModule
 from learners.weekly.models import WeeklyEmail
 from tests.conftest import REPO
-from tests.factories import make_learner, make_list, make_modules, make_plan
+from tests.factories import make_learner, make_list, make_modules, make_paper, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +167,18 @@ def rich(alice, bob, modules):
         learner=alice, mentor=bob, email=bob.email, status="active", accepted_at=at(9)
     )
     MentorPlan.objects.create(mentorship=mentorship, plan=plan)
+    # Paper reading: a ledger with a checked entry (its card), its history, a pass and its time.
+    paper = make_paper(3, slug="paper-x")
+    ledger.for_module(alice, paper)
+    entry = Entry.objects.filter(learner=alice, module=paper).order_by("item_key").first()
+    ledger.set_words(entry, "It *scales* the scores")
+    ledger.move(entry, now=at(6))
+    ledger.move(entry, how="code", run=run)
+    ledger.add(alice, paper, kind="symbol", section="§3.2", words="$d_k$ is the key size")
+    ledger.set_pass(alice, paper, "skim", "done")
+    StudySession.objects.create(
+        learner=alice, module=paper, date=date(2026, 2, 5), minutes=30, reading_pass="skim"
+    )
     # Bob's rows must never reach Alice's file.
     Note.objects.create(learner=bob, module=m0, body="bob's secret note")
     return alice
@@ -318,6 +332,33 @@ def edited(document: dict, change) -> dict:
     document = copy.deepcopy(document)
     change(document)
     return document
+
+
+def test_a_version_2_export_still_imports_without_a_ledger(exported, carol):
+    """A file from before paper reading: no ledger kinds, no pass on the sessions."""
+    old = copy.deepcopy(exported)
+    old["version"] = 2
+    for kind in ("papers.entry", "papers.entrychange", "papers.readingpass"):
+        old["data"].pop(kind)
+    old["data"]["review.card"] = [c for c in old["data"]["review.card"] if c["kind"] != "ledger"]
+    for card in old["data"]["review.card"]:
+        card.pop("ledger_entry")
+    for session in old["data"]["learners.studysession"]:
+        session.pop("reading_pass")
+    importer.import_document(carol, through_json(old))
+    assert not Entry.objects.filter(learner=carol).exists()
+    sessions = StudySession.objects.filter(learner=carol)
+    assert sessions.count() == len(old["data"]["learners.studysession"])
+    assert set(sessions.values_list("reading_pass", flat=True)) == {""}
+
+
+def test_the_ledger_travels_with_its_history_and_its_run(exported, carol):
+    importer.import_document(carol, exported)
+    entry = Entry.objects.get(learner=carol, state="checked")
+    assert (entry.how, entry.run.learner_id, entry.run.name) == ("code", carol.pk, "lr-sweep-3")
+    assert "<em>scales</em>" in entry.words_html
+    assert entry.changes.count() == 2
+    assert Card.objects.filter(learner=carol, kind="ledger", ledger_entry=entry).count() == 1
 
 
 def test_a_newer_version_is_refused(exported, carol):

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from curriculum.models import Module
 from curriculum.seed import seed_lists
 from learners.dashboard.board import build_dashboard
 from learners.demo import DEMO_EMAIL, DEMO_PASSWORD
@@ -75,3 +76,22 @@ def test_the_demo_has_reviews_due_today_and_a_lesson_coming_back_this_week():
     assert Review.objects.filter(learner=demo).count() > 20  # a history, not fresh cards
     soon = timezone.now() + timedelta(days=7)
     assert Card.objects.filter(learner=demo, kind="lesson", due__lt=soon).exists()
+
+
+def test_the_demo_learner_is_half_way_through_the_attention_papers_ledger():
+    from learners.papers import ledger
+    from learners.papers.models import Entry, EntryChange
+
+    assert load(REPO / "curriculum" / "content").status == 0
+    seed_lists()
+    _seed()
+    demo = User.objects.get(email=DEMO_EMAIL)
+    paper = Module.objects.get(slug="paper-attention-is-all-you-need")
+    reading = ledger.for_module(demo, paper)
+    assert 0.4 <= reading.owned / reading.total <= 0.6
+    assert reading.plausible and reading.unclear
+    states = set(Entry.objects.filter(learner=demo, module=paper).values_list("how", flat=True))
+    assert {"hand", "code", "source"} <= states
+    assert EntryChange.objects.filter(learner=demo).count() > reading.owned
+    assert [p.status for p in reading.passes] == ["done", "in_progress", "not_started"]
+    assert [paper.module.slug for paper in ledger.for_dashboard(demo)] == [paper.slug]

@@ -18,6 +18,7 @@ from learners.dashboard import charts
 from learners.experiments import summary as experiments_summary
 from learners.lib.weeks import recent_week_starts, week_start
 from learners.models import Plan, PlanPause, StudySession, Timer, User
+from learners.papers import ledger as papers_ledger
 from learners.plans import reentry
 from learners.plans.hours import hours_in, minutes_by_day
 from learners.plans.pace import Forecast
@@ -147,6 +148,11 @@ class Dashboard:
     @cached_property
     def review(self):
         return review_summary.for_dashboard(self.learner)
+
+    @cached_property
+    def papers(self) -> list[papers_ledger.PaperProgress]:
+        """Papers in progress and how much of each ledger is owned (papers_ledger.DASHBOARD_QUERIES)."""
+        return papers_ledger.for_dashboard(self.learner)
 
     @property
     def also_in_progress(self) -> list[ModuleState]:

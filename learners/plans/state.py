@@ -219,7 +219,7 @@ def load_plan_states(plans: list[Plan]) -> dict[int, PlanState]:
     for checkpoint in (
         Checkpoint.objects.active()
         .filter(module_id__in=modules)
-        .only("id", "module_id", "key", "text", "html", "position")
+        .only("id", "module_id", "key", "text", "html", "position", "requires_ledger")
     ):
         checkpoint.module = modules[checkpoint.module_id]  # no query to name its module
         checkpoints[checkpoint.module_id].append(checkpoint)

@@ -24,8 +24,10 @@ from learners.lib.ownership import OWNED
 
 FORMAT = "trajectory-export"
 # 2: review cards, their reviews and paused modules (learners/review/), the daily review cap,
-# plan pauses and revisions. Version 1 files still import: what they lack is simply absent.
-VERSION = 2
+# plan pauses and revisions. 3: the reading ledger, its history and the reading passes
+# (learners/papers/), a session's reading pass, ledger review cards. Older files still import:
+# what they lack is simply absent.
+VERSION = 3
 
 # The site's state about a learner, not the learner's record: left out of the file entirely.
 NOT_EXPORTED = {

@@ -2,7 +2,8 @@
 
 - a checkpoint they ticked, or every checkpoint of a module they marked done;
 - the lesson of a failure in their log;
-- a question and answer they wrote on a module page, or made from one of their notes.
+- a question and answer they wrote on a module page, or made from one of their notes;
+- an entry of a paper's reading ledger they checked ("Can you still explain this?").
 
 A card joins the queue due at once; making one twice makes one (unique constraints).
 """
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module
 from learners.models import CheckpointTick, ModuleProgress, Note, Status, User
+from learners.papers.models import Entry, State
 from learners.record.models import Failure
 from learners.review.models import Card, Kind
 
@@ -57,6 +59,23 @@ def for_lesson(failure: Failure) -> Card | None:
         ),
         learner_id=failure.learner_id,
         failure=failure,
+    )
+
+
+def for_ledger_entry(entry: Entry, at=None) -> Card:
+    """A checked ledger entry: due from when it was checked."""
+    at = at or timezone.now()
+    return _once(
+        Card(
+            learner_id=entry.learner_id,
+            kind=Kind.LEDGER,
+            module_id=entry.module_id,
+            ledger_entry=entry,
+            due=at,
+            created_at=at,
+        ),
+        learner_id=entry.learner_id,
+        ledger_entry=entry,
     )
 
 
@@ -111,6 +130,16 @@ def sync(learner: User) -> int:
     )
     new += [
         Card(learner=learner, kind=Kind.LESSON, module_id=f.module_id, failure=f) for f in lessons
+    ]
+    have_entries = Card.objects.filter(learner=learner, ledger_entry__isnull=False).values(
+        "ledger_entry_id"
+    )
+    checked = Entry.objects.filter(learner=learner, state=State.CHECKED).exclude(
+        pk__in=have_entries
+    )
+    new += [
+        Card(learner=learner, kind=Kind.LEDGER, module_id=e.module_id, ledger_entry=e)
+        for e in checked
     ]
     if new:
         now = timezone.now()

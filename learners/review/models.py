@@ -14,12 +14,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from curriculum.models import Checkpoint, Module
+from curriculum.models import Checkpoint, LedgerItem, Module
 from curriculum.rendering import render_markdown
 from learners.lib import reader
 from learners.lib.calendar_fields import CalendarDateTimeField
 from learners.lib.ownership import owned
 from learners.models import Note
+from learners.papers.models import Entry
 from learners.record.models import Failure
 
 TEXT_LIMIT = 5_000
@@ -29,6 +30,7 @@ class Kind(models.TextChoices):
     CHECKPOINT = "checkpoint", "A checkpoint you reached"
     LESSON = "lesson", "A lesson from your failure log"
     QUESTION = "question", "A question you wrote"
+    LEDGER = "ledger", "A paper's ledger entry you checked"
 
 
 class Rating(models.IntegerChoices):
@@ -62,6 +64,9 @@ class Card(models.Model):
         Failure, on_delete=models.CASCADE, null=True, blank=True, related_name="review_cards"
     )
     note = models.ForeignKey(Note, on_delete=models.SET_NULL, null=True, blank=True)
+    ledger_entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="review_cards"
+    )
     question = models.TextField(max_length=TEXT_LIMIT, blank=True)
     question_html = models.TextField(blank=True)  # rendered and sanitized on save
     answer = models.TextField(max_length=TEXT_LIMIT, blank=True)
@@ -96,13 +101,24 @@ class Card(models.Model):
                 condition=Q(failure__isnull=False),
                 name="card_one_per_failure",
             ),
+            models.UniqueConstraint(
+                fields=["learner", "ledger_entry"],
+                condition=Q(ledger_entry__isnull=False),
+                name="card_one_per_ledger_entry",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(kind="checkpoint", checkpoint__isnull=False, failure__isnull=True)
                     | Q(kind="lesson", failure__isnull=False, checkpoint__isnull=True)
                     | Q(kind="question", checkpoint__isnull=True, failure__isnull=True)
+                    | Q(kind="ledger", checkpoint__isnull=True, failure__isnull=True)
                 ),
                 name="card_kind_matches_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="ledger", ledger_entry__isnull=False)
+                | (~Q(kind="ledger") & Q(ledger_entry__isnull=True)),
+                name="card_ledger_kind_has_entry",
             ),
             models.CheckConstraint(condition=Q(state__in=[1, 2, 3]), name="card_state_known"),
         ]
@@ -115,6 +131,14 @@ class Card(models.Model):
             self.question_html = render_markdown(self.question, anchors=False)
             self.answer_html = render_markdown(self.answer, anchors=False)
         super().save(*args, **kwargs)
+
+    @property
+    def ledger_item(self):
+        """The paper's authored item a ledger card asks about (None for the learner's own)."""
+        entry = self.ledger_entry if self.ledger_entry_id else None
+        if entry is None or not entry.item_key:
+            return None
+        return LedgerItem.objects.filter(module_id=entry.module_id, key=entry.item_key).first()
 
 
 @owned

@@ -108,7 +108,9 @@ def next_card(learner: User, now: datetime | None = None) -> Card | None:
     start, _ = _day(learner, now)
     started_ids = _started_today(learner, start)
     due = reviewable(learner).filter(due__lte=now)
-    shown = due.select_related("module", "checkpoint", "failure").defer("module__body_html")
+    shown = due.select_related("module", "checkpoint", "failure", "ledger_entry").defer(
+        "module__body_html"
+    )
     if started_ids:
         again = shown.filter(pk__in=started_ids).order_by("due", "id").first()
         if again is not None:

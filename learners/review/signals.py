@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from django.db.models.signals import post_save
 
 from learners.models import CheckpointTick, ModuleProgress, Status
+from learners.papers.models import EntryChange, State
 from learners.record.models import Failure
 from learners.review import cards
 
@@ -44,7 +45,18 @@ def failure_saved(sender, instance: Failure, **kwargs) -> None:
         cards.for_lesson(instance)
 
 
+def entry_checked(sender, instance: EntryChange, created: bool, **kwargs) -> None:
+    if (
+        created
+        and instance.new_state == State.CHECKED
+        and not kwargs.get("raw")
+        and not _held.get()
+    ):
+        cards.for_ledger_entry(instance.entry, instance.at)
+
+
 def connect() -> None:
     post_save.connect(tick_saved, sender=CheckpointTick, dispatch_uid="review_tick")
     post_save.connect(progress_saved, sender=ModuleProgress, dispatch_uid="review_done")
     post_save.connect(failure_saved, sender=Failure, dispatch_uid="review_lesson")
+    post_save.connect(entry_checked, sender=EntryChange, dispatch_uid="review_ledger")

@@ -35,7 +35,7 @@ class SessionForm(PlainLabels, forms.ModelForm):
 
     class Meta:
         model = StudySession
-        fields = ["date", "minutes", "module", "description"]
+        fields = ["date", "minutes", "module", "reading_pass", "description"]
         widgets = {
             "date": DateInput,
             "description": forms.TextInput(
@@ -44,9 +44,17 @@ class SessionForm(PlainLabels, forms.ModelForm):
         }
         labels = {"minutes": "Minutes", "description": "What I did"}
 
-    def __init__(self, *args, today: date, module_queryset, **kwargs) -> None:
+    def __init__(self, *args, today: date, module_queryset, passes=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        if passes:  # on a paper's page: which reading pass the time went to
+            self.fields["reading_pass"] = forms.ChoiceField(
+                label="Pass",
+                choices=[("", "— no particular pass —"), *((p["key"], p["name"]) for p in passes)],
+                required=False,
+            )
+        else:
+            del self.fields["reading_pass"]
         self.fields["module"].queryset = module_queryset
         self.fields["module"].required = False
         self.fields["module"].empty_label = "— no particular module —"
@@ -94,6 +102,7 @@ class TickForm(forms.Form):
 
 class TimerForm(forms.Form):
     module = forms.IntegerField(required=False)
+    reading_pass = forms.SlugField(max_length=40, required=False)
 
 
 def session_form_for(
@@ -115,6 +124,7 @@ def session_form_for(
         module_queryset=modules,
         initial={"date": today, "minutes": 60, **({"module": module} if module else {})},
         prefix="session",
+        passes=module.reading_passes if module is not None else (),
     )
     if module is not None:
         form.fixed_module = module

@@ -16,6 +16,8 @@ def build(request: HttpRequest, module: Module | None, context: dict) -> dict:
     if module is None:  # a write that names no module leaves the module page's fragments be
         return {}
     panel = build_module_panel(request.user, module)
+    if context.get("ledger") is not None:
+        panel.ledger = context["ledger"]  # read by the write's view already: not twice
     extra = {"panel": panel, "module": module}
     if "timer_module" not in context:
         extra["timer_module"] = module

@@ -20,6 +20,8 @@ from learners.models import (
     Timer,
     User,
 )
+from learners.papers import ledger as papers_ledger
+from learners.papers.forms import EntryForm
 from learners.plans.state import ModuleState
 from learners.record import summary as record_summary
 from learners.review import summary as review_summary
@@ -128,6 +130,15 @@ class ModulePanel:
     @cached_property
     def review(self):
         return review_summary.for_module(self.learner, self.module)
+
+    @cached_property
+    def ledger(self) -> papers_ledger.ModuleLedger | None:
+        """A paper's passes and reading ledger (papers_ledger.MODULE_QUERIES); None otherwise."""
+        return papers_ledger.for_module(self.learner, self.module)
+
+    @property
+    def entry_form(self) -> EntryForm:
+        return EntryForm(prefix="entry")
 
     @property
     def hours_spent(self) -> float:

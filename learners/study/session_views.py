@@ -15,7 +15,7 @@ from curriculum.models import Module, slug_param
 from learners.lib.submissions import key_from, save_once
 from learners.models import StudySession, Timer, active_plan_modules
 from learners.study.forms import SessionForm, TimerForm, session_form_for
-from learners.web.answers import Change, respond
+from learners.web.answers import Change, next_url, respond
 
 SESSIONS_PER_PAGE = 50
 MAX_TIMER_MINUTES = 24 * 60
@@ -120,11 +120,20 @@ def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def timer_start(request: HttpRequest) -> HttpResponse:
     form = TimerForm(request.POST)
     module = None
+    reading_pass = ""
     if form.is_valid() and form.cleaned_data["module"]:
         module = Module.objects.active().filter(pk=form.cleaned_data["module"]).first()
+        reading_pass = form.cleaned_data["reading_pass"]
+    if request.POST.get("reading_pass") and reading_pass not in keys_or_none(module):
+        # The page offers the paper's passes only: anything else is refused, nothing started.
+        message = "Choose one of this paper's reading passes, or none."
+        if request.htmx:
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return redirect(next_url(request, "/"))
     try:
         with transaction.atomic():
-            Timer.objects.create(learner=request.user, module=module)
+            Timer.objects.create(learner=request.user, module=module, reading_pass=reading_pass)
     except IntegrityError:
         pass  # already running: a second click or tab keeps the first start time
     timer = Timer.objects.filter(learner=request.user).select_related("module").first()
@@ -159,6 +168,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
                 date=timezone.localtime(timer.started_at, request.user.tz).date(),
                 minutes=minutes,
                 description="Timed session",
+                reading_pass=timer.reading_pass,
             )
             if not request.htmx:
                 messages.success(request, f"Logged {minutes_text(logged.minutes)}.")
@@ -178,6 +188,10 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
         module=_page_module(request),
         changed={Change.TIMER, Change.HOURS} if logged else {Change.TIMER},
     )
+
+
+def keys_or_none(module: Module | None) -> set[str]:
+    return {spec["key"] for spec in module.reading_passes} if module else set()
 
 
 def timer_minutes(seconds: float) -> int:

@@ -18,6 +18,7 @@ from curriculum.views import module_for_page
 from learners.lib import ratelimit
 from learners.lib.submissions import key_from, save_once
 from learners.models import Note
+from learners.papers import ledger as papers_ledger
 from learners.study.forms import ConfidenceForm, NoteForm, StatusForm, TickForm
 from learners.study.panel import build_module_panel
 from learners.study.progress import rate_confidence, set_status, set_tick
@@ -87,7 +88,26 @@ def checkpoint_tick(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     )
     form = TickForm(request.POST)
     form.is_valid()  # a boolean field: absent means unticked, anything else ticked
-    set_tick(request.user, checkpoint, form.cleaned_data.get("ticked", False))
+    ticked = form.cleaned_data.get("ticked", False)
+    if ticked and checkpoint.requires_ledger:
+        owned, total = papers_ledger.ledger_owned(request.user, module)
+        if owned < total or not total:
+            refused = (
+                f"This checkpoint asks for the whole reading ledger checked: you own {owned} "
+                f"of {total}. Check the rest first."
+            )
+            if not request.htmx:
+                messages.error(request, refused)
+                return redirect(module.get_absolute_url() + "#checkpoints")
+            # The box comes back unticked, with the reason beside it (nothing was saved).
+            return respond(
+                request,
+                fallback=module.get_absolute_url(),
+                main="study/_tick.html",
+                context={"checkpoint": checkpoint, "ticked": False, "refused": refused},
+                module=module,
+            )
+    set_tick(request.user, checkpoint, ticked)
     return respond(
         request,
         fallback=module.get_absolute_url(),

@@ -34,6 +34,7 @@ class Change(StrEnum):
     NOTES = "notes"
     RECORD = "record"  # failures and their lessons
     TIMER = "timer"
+    LEDGER = "ledger"  # a paper's reading ledger and passes (learners/papers/)
 
 
 # A page's builder gets the request, the module the write was about (or None) and the context

@@ -25,6 +25,7 @@ from learners.experiments.compare import format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.lib.weeks import WEEK, local_date, week_bounds, week_start
 from learners.models import CheckpointTick, Plan, Status, User
+from learners.papers import ledger as papers_ledger
 from learners.plans import reentry
 from learners.plans.hours import hours_in, minutes_by_day
 from learners.plans.pace import Forecast, day_text
@@ -47,8 +48,9 @@ REMINDER_CANDIDATES = 50
 FAILURES_SHOWN = 5
 # Queries for a learner with an active plan: plan; plan state (5); minutes by day; hours logged
 # since the start; the plan's pauses; checkpoints ticked; failures and lessons; the reminder;
-# runs; the best change; the week's reviews and the memory of the reviewed cards (2).
-REPORT_QUERIES = 16
+# runs; the best change; the week's reviews and the memory of the reviewed cards (2); the
+# papers in progress with their ledgers' counts, and the entries checked this week.
+REPORT_QUERIES = 16 + papers_ledger.WEEK_QUERIES
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class WeeklyReport:
     previous_streak: int  # the same, ending the week before (for a streak that just ended)
     reminder: Failure | None
     reviews: WeekOfReviews | None = None
+    papers: papers_ledger.WeekOfPapers | None = None
     paused_until: date | None = None  # the plan is paused as the email goes out
     links: dict[str, str] = field(default_factory=dict)
 
@@ -170,8 +173,17 @@ class WeeklyReport:
     @property
     def quiet(self) -> bool:
         """Nothing at all happened this week: the email is a short, kind nudge instead."""
+        checked = self.papers.checked if self.papers else 0
         return not any(
-            (self.hours, self.ticks, self.finished, self.failures, self.earlier_lessons, self.runs)
+            (
+                self.hours,
+                self.ticks,
+                self.finished,
+                self.failures,
+                self.earlier_lessons,
+                self.runs,
+                checked,
+            )
         )
 
     @property
@@ -238,6 +250,16 @@ class WeeklyReport:
             failure
             for failure in [*self.failures, *self.earlier_lessons]
             if failure.lesson.strip() and failure.lesson_at and first <= failure.lesson_at < end
+        ]
+
+    @property
+    def papers_shown(self) -> list[tuple[papers_ledger.PaperProgress, str]]:
+        """Papers in progress, each with the absolute link to its ledger."""
+        if self.papers is None:
+            return []
+        return [
+            (paper, absolute_url(paper.module.get_absolute_url() + "#ledger"))
+            for paper in self.papers.papers
         ]
 
     @property
@@ -368,6 +390,7 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
         previous_streak=streak_ending(monday - WEEK),
         reminder=spaced_reminder(learner, monday, now),
         reviews=review_summary.for_week(learner, first, end, now),
+        papers=papers_ledger.for_week(learner, first, end),
         paused_until=paused.resumes_on if paused else None,
         links=links_for(learner, state),
     )
