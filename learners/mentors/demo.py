@@ -3,7 +3,7 @@ with a few of the learner's notes, failures and runs marked and the rest kept pr
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ def seed(learner: User, plan: Plan) -> User:
     if created:
         mentor.set_password(MENTOR_PASSWORD)
         mentor.save(update_fields=["password"])
-    now = timezone.now()
+    now = timezone.now().replace(second=0, microsecond=0)
     mentorship = Mentorship.objects.create(
         learner=learner,
         mentor=mentor,
@@ -40,13 +40,19 @@ def seed(learner: User, plan: Plan) -> User:
     # stays the learner's, among it a failure whose title says so.
     first = Failure.objects.filter(learner=learner).order_by("happened_on", "id").first()
     if first is not None:
+        day = first.happened_on + timedelta(days=3)
+        # Written that evening, to the minute, like the rest of the demo's history.
+        evening = timezone.make_aware(datetime.combine(day, time(21, 30)), learner.tz)
         Failure.objects.create(
             learner=learner,
             module=first.module,
+            plan=plan,
             title="PRIVATE: I nearly gave up on the maths",
             what_happened="Three evenings on one derivation and I still couldn't follow it.",
             lesson="Ask for help on the second evening, not the fourth.",
-            happened_on=first.happened_on + timedelta(days=3),
+            happened_on=day,
+            created_at=evening,
+            lesson_at=evening,
         )
     for model, rows in (
         (Failure, [first] if first is not None else []),
