@@ -88,8 +88,17 @@ document.addEventListener("htmx:afterSwap", () => {
 // keyboard to be scrolled: while its content overflows it is a Tab stop (tabindex 0).
 // MathML takes no tabindex (the page would not be valid HTML): a formula too wide for its box
 // scrolls in a wrapper that does.
-const SCROLLERS = ".prose pre, .prose .math-scroll, .prose table, .table-wrap, .code-block, .diff-scroll";
+const SCROLLERS =
+  ".prose pre, .prose .math-scroll, .prose table, .table-wrap, .code-block, .diff-scroll, .ledger-statement .math-scroll";
 function markScrollers() {
+  // A ledger entry's words are one line of text with inline formulas, some wider than a phone.
+  for (const math of document.querySelectorAll(".ledger-statement math:not([display=\"block\"])")) {
+    if (math.parentElement.classList.contains("math-scroll")) continue;
+    const wrapper = document.createElement("span");
+    wrapper.className = "math-scroll";
+    math.replaceWith(wrapper);
+    wrapper.append(math);
+  }
   for (const math of document.querySelectorAll('.prose math[display="block"]')) {
     if (math.parentElement.classList.contains("math-scroll")) continue;
     if (math.scrollWidth <= math.clientWidth + 1) continue;
