@@ -230,3 +230,17 @@ def test_the_demo_mentor_reads_the_demo_learners_shared_record(client):
         assert escape(failure.title) in failures
     for failure in private:
         assert escape(failure.title) not in failures
+
+
+def test_a_mentor_reading_a_paper_page_makes_no_ledger_entries(client, alice, record):
+    from learners.papers.models import Entry
+    from tests.factories import make_paper
+
+    paper = make_paper(3, slug="paper-read")
+    client.force_login(record["mentor"])
+    page = client.get(f"/mentoring/{record['mentorship'].pk}/modules/{paper.slug}/")
+    assert page.status_code == 200
+    assert not Entry.objects.filter(learner=alice).exists()
+    client.force_login(alice)
+    client.get(paper.get_absolute_url())
+    assert Entry.objects.filter(learner=alice, module=paper).count() == 3

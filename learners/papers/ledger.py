@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString
 
 from curriculum.models import Kind, LedgerItem, Module
 from learners.experiments.models import Run
+from learners.lib import reader
 from learners.models import ModuleProgress, Status, StudySession, User
 from learners.papers.chart import growth_chart
 from learners.papers.models import (
@@ -152,7 +153,9 @@ def for_module(learner: User, module: Module) -> ModuleLedger | None:
     items = list(LedgerItem.objects.filter(module=module).order_by("position", "id"))
     active = [item for item in items if item.retired_at is None]
     entries = list(Entry.objects.for_page(learner, module))
-    if materialise(learner, module, active, entries):
+    # A mentor's read changes nothing of the learner's (learners/lib/reader.py): the entries
+    # are made on the learner's own first look.
+    if reader.current() is None and materialise(learner, module, active, entries):
         entries = list(Entry.objects.for_page(learner, module))
     by_key = {item.key: item for item in items}
     position = {item.key: index for index, item in enumerate(active)}
