@@ -9,83 +9,21 @@ invite are all a 404 — and records the visit for the learner's access log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from learners.lib import reader
-from learners.mentors.models import Mentorship, Share, Visit
+from learners.mentors.models import Mentorship, Visit
 from learners.models import User
 
 VISITS_KEPT = timedelta(days=90)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a reader may see of a record."""
-
-    owner: User
-    mentorship: Mentorship | None = None  # None: the learner themself
-    plan_ids: frozenset[int] | None = None  # None: every plan
-    notes: str = Share.ALL
-    failures: str = Share.ALL
-    runs: str = Share.ALL
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def readonly(self) -> bool:
-        return self.mentorship is not None
-
-    def shares(self, kind: str) -> Q:
-        """A filter on notes, failures or runs (`kind`) for what this reader may see."""
-        share = getattr(self, kind)
-        if share == Share.ALL:
-            return Q()
-        if share == Share.MARKED:
-            return Q(shared_with_mentors=True)
-        return Q(pk__in=[])
-
-    def sees(self, kind: str, row) -> bool:
-        share = getattr(self, kind)
-        return share == Share.ALL or (share == Share.MARKED and row.shared_with_mentors)
-
-    def sees_plan(self, plan) -> bool:
-        return plan is not None and (self.plan_ids is None or plan.pk in self.plan_ids)
-
-    def plans(self) -> Q:
-        return Q() if self.plan_ids is None else Q(pk__in=self.plan_ids)
-
-
-def own(request: HttpRequest) -> Scope:
-    return Scope(owner=request.user)
-
-
-def of(mentorship: Mentorship) -> Scope:
-    plan_ids = (
-        None
-        if mentorship.all_plans
-        else frozenset(mentorship.plan_scope.values_list("plan_id", flat=True))
-    )
-    return Scope(
-        owner=mentorship.learner,
-        mentorship=mentorship,
-        plan_ids=plan_ids,
-        notes=mentorship.notes,
-        failures=mentorship.failures,
-        runs=mentorship.runs,
-    )
-
-
-def scope(request: HttpRequest) -> Scope:
-    """The scope a view reads with: the mentor's (set by `mentor_view`) or the learner's own."""
-    return getattr(request, "record_scope", None) or own(request)
 
 
 def mentorship_for(request: HttpRequest, pk: int) -> Mentorship:
@@ -114,9 +52,17 @@ class Reading:
 
 
 def shown_for(mentorship: Mentorship) -> reader.Shown:
-    scope = of(mentorship)
+    """What this mentorship lets its mentor see, for the managers (learners/lib/reader.py)."""
+    plan_ids = (
+        None
+        if mentorship.all_plans
+        else frozenset(mentorship.plan_scope.values_list("plan_id", flat=True))
+    )
     return reader.Shown(
-        notes=scope.notes, failures=scope.failures, runs=scope.runs, plan_ids=scope.plan_ids
+        notes=mentorship.notes,
+        failures=mentorship.failures,
+        runs=mentorship.runs,
+        plan_ids=plan_ids,
     )
 
 
