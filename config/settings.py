@@ -113,6 +113,9 @@ AUTH_USER_MODEL = "learners.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "dashboard"
+# How often an open page of the learner's asks for new mentor comments, and the nav for new
+# comments and requests (learners/mentors/sections.py): seconds.
+MENTOR_POLL_SECONDS = 20
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -30,7 +30,7 @@ class Case:
     kind: str
     method: str = "GET"
     args: tuple[str, ...] = ()  # world keys whose values fill the URL, in order
-    data: tuple = ()  # form data for POST, as pairs
+    data: tuple = ()  # form data for POST, as pairs; a value "@key" is the world's `key`
     headers: tuple = ()  # extra request headers, as pairs (e.g. for an API)
     status: int = 200  # what a public page answers anyone (a redirect for /favicon.ico)
 

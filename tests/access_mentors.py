@@ -9,8 +9,8 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from learners.mentors import relationship
-from learners.mentors.models import MentorPlan, Mentorship, Visit
+from learners.mentors import relationship, threads
+from learners.mentors.models import Comment, MentorPlan, Mentorship, ReviewRequest, Visit
 from learners.record.models import Failure
 from tests.access_cases import Case
 from tests.access_experiments import make_run
@@ -47,6 +47,40 @@ CASES: dict = {
     "mentor_run_detail": Case("object", args=("mentored", "mentee_run")),
     "mentor_run_vs_last_week": Case("object", args=("mentored", "mentee_run")),
     "mentor_module_runs": Case("object", args=("mentored", "module")),
+    # Comments and review requests: alice's side on her record, her mentor's side on carol's.
+    "comment_hide": Case(
+        "object", method="POST", args=("mentor_comment",), data=(("hidden", "on"),)
+    ),
+    "comment_list": Case("object", args=("failure_field", "failure")),
+    "request_new": Case(
+        "object",
+        method="POST",
+        data=(
+            ("kind", "failure"),
+            ("failure", "@failure"),
+            ("mentorship", "@active_mentorship"),
+            ("question", "Is this right?"),
+        ),
+    ),
+    "request_detail": Case("object", args=("alice_request",)),
+    "request_reply": Case(
+        "object", method="POST", args=("alice_request",), data=(("body", "More"),)
+    ),
+    "request_close": Case("object", method="POST", args=("alice_request",)),
+    "unread": Case("own"),
+    "mentor_comment_create": Case(
+        "object",
+        method="POST",
+        args=("mentored",),
+        data=(("on", "@mentee_failure_target"), ("body", "Nice")),
+    ),
+    "mentor_comment_edit": Case("object", args=("mentored", "mentors_comment")),
+    "mentor_comment_delete": Case("object", method="POST", args=("mentored", "mentors_comment")),
+    "mentor_request_detail": Case("object", args=("mentored", "mentee_request")),
+    "mentor_request_reply": Case(
+        "object", method="POST", args=("mentored", "mentee_request"), data=(("body", "Answer"),)
+    ),
+    "mentor_request_answered": Case("object", method="POST", args=("mentored", "mentee_request")),
 }
 
 
@@ -76,6 +110,17 @@ def extend_world(world) -> dict:
         metrics={"loss": 1.0},
         shared_with_mentors=True,
     )
+    # Comments and requests: mia on alice's failure and a request of alice's to mia; alice's
+    # comment on carol's failure and carol's request to alice.
+    alices_failure = Failure.objects.get(pk=world["failure"])
+    on_alice = threads.comment(active, mia, alices_failure, "mia's comment")
+    alices_request = threads.ask(
+        active, threads.Subject("failure", failure=alices_failure), "alice asks mia"
+    )
+    by_alice = threads.comment(mentored, alice, failure, "alice's comment on carol's failure")
+    carols_request = threads.ask(
+        mentored, threads.Subject("failure", failure=failure), "carol asks alice"
+    )
     dave = make_learner("mentee-dave@example.com")
     to_alice = relationship.invite(dave, alice.email)
     return {
@@ -86,6 +131,12 @@ def extend_world(world) -> dict:
         "mentee_failure": failure.pk,
         "mentee_run": run.pk,
         "invite_token": relationship.token_for(to_alice),
+        "mentor_comment": on_alice.pk,
+        "alice_request": alices_request.pk,
+        "mentors_comment": by_alice.pk,
+        "mentee_request": carols_request.pk,
+        "failure_field": "failure",
+        "mentee_failure_target": f"failure:{failure.pk}",
     }
 
 
@@ -96,6 +147,10 @@ def owners_rows(world) -> list:
         list(Mentorship.objects.filter(mentor=alice).values()),
         list(MentorPlan.objects.filter(mentorship__learner=alice).values()),
         list(Visit.objects.filter(mentorship__learner=alice).values()),
+        list(Comment.objects.filter(mentorship__learner=alice).values()),
+        list(Comment.objects.filter(author=alice).values()),
+        list(ReviewRequest.objects.filter(mentorship__learner=alice).values()),
+        list(ReviewRequest.objects.filter(mentorship__mentor=alice).values()),
     ]
 
 

@@ -170,10 +170,18 @@ def url_for(name: str, case: Case, world) -> str:
     return reverse(name, args=[world[key] for key in case.args])
 
 
+def form_data(case: Case, world) -> dict:
+    """The case's form data; a value "@key" is the world's `key` (an id made for the test)."""
+    return {
+        name: world[value[1:]] if isinstance(value, str) and value.startswith("@") else value
+        for name, value in case.data
+    }
+
+
 def request(client, name: str, case: Case, world):
     url = url_for(name, case, world)
     if case.method == "POST":
-        return client.post(url, dict(case.data), headers=dict(case.headers))
+        return client.post(url, form_data(case, world), headers=dict(case.headers))
     return client.get(url, headers=dict(case.headers))
 
 

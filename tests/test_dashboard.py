@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from learners.experiments import summary as experiments
+from learners.mentors import sections as mentor_sections
 from learners.models import Note, Status, StudySession
 from learners.papers import ledger as papers
 from learners.record import summary as record
@@ -174,9 +175,13 @@ def test_the_module_page_query_count_does_not_grow_with_history(
     client.force_login(alice)
     # session, user; module, topics, prerequisites, checkpoints; progress, ticks, active plan,
     # its item, notes, sessions, their total, confidence ratings, timer; then the record,
-    # experiments and review sections
+    # experiments, review and mentors' sections
     with django_assert_num_queries(
-        15 + record.MODULE_QUERIES + experiments.MODULE_QUERIES + review.MODULE_QUERIES
+        15
+        + record.MODULE_QUERIES
+        + experiments.MODULE_QUERIES
+        + review.MODULE_QUERIES
+        + mentor_sections.PAGE_QUERIES
     ):
         response = client.get(f"/modules/{modules[0].slug}/")
     assert response.status_code == 200

@@ -11,6 +11,7 @@ import time_machine
 
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.experiments.views import RUNS_PER_PAGE
+from learners.mentors import sections as mentor_sections
 from learners.record.models import Failure
 from tests.access_experiments import make_run
 from tests.factories import make_modules
@@ -409,8 +410,9 @@ def test_the_run_page_query_count_does_not_grow_with_curves(
     series = {f"m{i}": [[s, s / 7] for s in range(points)] for i in range(5)}
     run = make_run(alice, modules[0], series=series)
     client.force_login(alice)
-    # session, user, the run with its module and failure, its metrics, the primary metric
-    with django_assert_num_queries(5):
+    # session, user, the run with its module and failure, its metrics, the primary metric;
+    # then what the mentors' comments and "ask" form cost
+    with django_assert_num_queries(5 + mentor_sections.PAGE_QUERIES):
         response = client.get(f"/runs/{run.pk}/")
     assert response.text.count('<svg class="chart curves-chart"') == 5
 

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from curriculum.models import Checkpoint
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.experiments.tokens import create_token
+from learners.mentors import threads
 from learners.mentors.models import MentorPlan, Mentorship
 from learners.models import (
     CheckpointTick,
@@ -167,6 +168,10 @@ def rich(alice, bob, modules):
         learner=alice, mentor=bob, email=bob.email, status="active", accepted_at=at(9)
     )
     MentorPlan.objects.create(mentorship=mentorship, plan=plan)
+    # Bob's comment on a failure, and alice's review request with his answer.
+    threads.comment(mentorship, bob, mask, "Check the *mask* shape")
+    review = threads.ask(mentorship, threads.Subject("failure", failure=mask), "Why off by one?")
+    threads.reply(review, bob, "Causal masks include the diagonal.", answered=True)
     # Paper reading: a ledger with a checked entry (its card), its history, a pass and its time.
     paper = make_paper(3, slug="paper-x")
     ledger.for_module(alice, paper)

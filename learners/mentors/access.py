@@ -49,6 +49,18 @@ class Reading:
     home: str  # the mentor's home
     base: str  # the mount: the learner's dashboard as the mentor sees it
     logout: str
+    unread: str  # the nav's count of what's new (fetched after the page loads)
+    prefix: str = "/"  # the site's own script prefix, outside the mount
+
+    def url(self, name: str, *args) -> str:
+        """A URL outside the mount (the mentor's own writes: comments, answers), reversed while
+        the page renders under the mount's prefix."""
+        inside = get_script_prefix()
+        set_script_prefix(self.prefix)
+        try:
+            return reverse(name, args=args)
+        finally:
+            set_script_prefix(inside)
 
 
 def shown_for(mentorship: Mentorship) -> reader.Shown:
@@ -90,6 +102,8 @@ def mentor_view(view):
             home=reverse("mentoring_home"),
             base=f"{prefix}mentoring/{found.pk}/",
             logout=reverse("logout"),
+            unread=reverse("unread"),
+            prefix=prefix,
         )
         request.readonly = True
         request.user = found.learner

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from learners.mentors.models import MESSAGE_LIMIT, Share
+from learners.mentors.models import COMMENT_LIMIT, MESSAGE_LIMIT, QUESTION_LIMIT, Share
 from learners.models import Plan
 from learners.web.forms import PlainLabels
 
@@ -66,3 +66,55 @@ class ScopeForm(PlainLabels, forms.Form):
 def _plan_label(plan: Plan) -> str:
     title = plan.goal or (plan.module_list.title if plan.module_list else "A plan")
     return f"{title} ({plan.start_date:%-d %b %Y} – {plan.target_end:%-d %b %Y})"
+
+
+class CommentForm(PlainLabels, forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        max_length=COMMENT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown, with $math$. The learner sees it on their record and in their weekly email.",
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError("Write something first.")
+        return body
+
+
+class ReplyForm(CommentForm):
+    body = forms.CharField(
+        label="Your answer",
+        max_length=COMMENT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown, with $math$.",
+    )
+    answered = forms.BooleanField(
+        label="This answers the question (mark it answered)", required=False
+    )
+
+
+class AskForm(PlainLabels, forms.Form):
+    """A review request: to which mentor, and the question. What it is about comes with the
+    form (hidden fields), checked by the view against the learner's own record."""
+
+    mentorship = forms.TypedChoiceField(label="Ask", coerce=int)
+    question = forms.CharField(
+        label="Your question",
+        max_length=QUESTION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you'd like them to look at. Markdown, with $math$.",
+    )
+
+    def __init__(self, *args, mentorships=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mentorship"].choices = [
+            (m.pk, m.mentor.get_full_name() or m.mentor.email) for m in mentorships
+        ]
+
+    def clean_question(self) -> str:
+        question = self.cleaned_data["question"].strip()
+        if not question:
+            raise forms.ValidationError("Say what you'd like them to look at.")
+        return question

@@ -16,11 +16,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from curriculum.models import Checkpoint, Module
+from learners.experiments.models import Run
 from learners.lib.calendar_fields import CalendarDateTimeField
 from learners.lib.ownership import owned
-from learners.models import Plan
+from learners.models import Note, Plan
+from learners.record.models import Failure
 
 MESSAGE_LIMIT = 1_000
+COMMENT_LIMIT = 5_000
+QUESTION_LIMIT = 2_000
 
 
 class Status(models.TextChoices):
@@ -131,3 +136,152 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentorship_id} looked at {self.path}"
+
+
+class Kind(models.TextChoices):
+    """What a review request asks about."""
+
+    CHECKPOINT = "checkpoint", "A checkpoint"
+    RUN = "run", "A run"
+    COMPARE = "compare", "A comparison of runs"
+    FAILURE = "failure", "A failure"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+@owned
+class ReviewRequest(models.Model):
+    """The learner asks one mentor to look at a checkpoint, a run (or two side by side) or a
+    failure, with a question. The thread is its comments (`Comment.request`)."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # A compare: `run` beside `other_run`.
+    other_run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    failure = models.ForeignKey(
+        Failure, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    question = models.TextField(max_length=QUESTION_LIMIT)
+    question_html = models.TextField(blank=True)  # rendered and sanitized on save
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    created_at = CalendarDateTimeField(default=timezone.now)
+    answered_at = CalendarDateTimeField(null=True, blank=True)
+    closed_at = CalendarDateTimeField(null=True, blank=True)
+    # When the mentor was emailed about it (at most one email an hour per learner, batched).
+    emailed_at = CalendarDateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["mentorship", "status"], name="request_mentorship_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="checkpoint", checkpoint__isnull=False, run__isnull=True)
+                    | Q(kind="run", run__isnull=False, checkpoint__isnull=True)
+                    | Q(kind="compare", run__isnull=False, other_run__isnull=False)
+                    | Q(kind="failure", failure__isnull=False, run__isnull=True)
+                ),
+                name="request_names_its_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for mentorship {self.mentorship_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        from curriculum.rendering import render_markdown
+
+        self.question_html = render_markdown(self.question, anchors=False)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RequestStatus.OPEN
+
+
+@owned
+class Comment(models.Model):
+    """A mentor's comment on something the learner shared (a note, failure, run or module), or a
+    message in a review request's thread (from either side).
+
+    A comment belongs to one mentorship: the learner sees every mentor's, a mentor only those of
+    their own mentorship. Deleting the author's account deletes what they wrote.
+    """
+
+    # Whose record it is on: the mentorship's learner (not the author, who may be the mentor).
+    OWNER_PATH = "mentorship__learner"
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="comments")
+    # Empty for a comment imported from another site, whose author has no account here.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    by_mentor = models.BooleanField()
+    author_name = models.CharField(max_length=150)  # as it was when written
+    # What it is on: exactly one.
+    note = models.ForeignKey(
+        Note, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    failure = models.ForeignKey(
+        Failure, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    request = models.ForeignKey(
+        ReviewRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="thread"
+    )
+    body = models.TextField(max_length=COMMENT_LIMIT)
+    body_html = models.TextField(blank=True)  # rendered and sanitized on save
+    created_at = CalendarDateTimeField(default=timezone.now)
+    edited_at = CalendarDateTimeField(null=True, blank=True)
+    # The learner hid it from their record (the author still sees it, marked hidden).
+    hidden_at = CalendarDateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["mentorship", "created_at"], name="comment_mentorship_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(note__isnull=False, failure=None, run=None, module=None, request=None)
+                    | Q(note=None, failure__isnull=False, run=None, module=None, request=None)
+                    | Q(note=None, failure=None, run__isnull=False, module=None, request=None)
+                    | Q(note=None, failure=None, run=None, module__isnull=False, request=None)
+                    | Q(note=None, failure=None, run=None, module=None, request__isnull=False)
+                ),
+                name="comment_on_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+    def save(self, *args, **kwargs) -> None:
+        from curriculum.rendering import render_markdown
+
+        self.body_html = render_markdown(self.body, anchors=False)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)

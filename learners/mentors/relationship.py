@@ -19,6 +19,7 @@ from config.site import absolute_url
 from learners.lib import mail
 from learners.mentors.models import MentorPlan, Mentorship, Share, Status
 from learners.models import Plan, User
+from learners.web import pagecache
 
 INVITE_SALT = "trajectory.mentors.invite"
 INVITE_DAYS = 7
@@ -164,6 +165,8 @@ def accept(mentorship: Mentorship, user: User, now: datetime | None = None) -> M
     ).update(status=Status.ACTIVE, mentor=user, accepted_at=now, nonce="", mentor_read_at=now)
     if not taken:
         raise InviteProblem("This invite has just been used.")
+    # The learner's cached pages now carry the comments section and the "ask" form.
+    pagecache.touch(mentorship.learner_id)
     mentorship.refresh_from_db()
     return mentorship
 
@@ -181,9 +184,11 @@ def decline(mentorship: Mentorship, user: User) -> None:
 
 def end(mentorship: Mentorship) -> None:
     """Either side, at any moment: the mentor's access ends with it."""
-    Mentorship.objects.filter(pk=mentorship.pk, status=Status.ACTIVE).update(
+    ended = Mentorship.objects.filter(pk=mentorship.pk, status=Status.ACTIVE).update(
         status=Status.ENDED, ended_at=timezone.now()
     )
+    if ended:
+        pagecache.touch(mentorship.learner_id)
 
 
 # --- the scope ---------------------------------------------------------------------------------

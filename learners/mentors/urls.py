@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learners.mentors import sharing, views
+from learners.mentors import sharing, thread_views, views
 
 urlpatterns = [
     # The learner's side.
@@ -21,4 +21,45 @@ urlpatterns += [
     path("notes/<int:pk>/share/", sharing.note_share, name="note_share"),
     path("failures/<int:pk>/share/", sharing.failure_share, name="failure_share"),
     path("runs/<int:pk>/share/", sharing.run_share, name="run_share"),
+]
+
+# Comments and review requests (thread_views.py).
+urlpatterns += [
+    path("comments/<int:pk>/hide/", thread_views.comment_hide, name="comment_hide"),
+    path("comments/on/<str:field>/<int:pk>/", thread_views.comment_list, name="comment_list"),
+    path("mentors/requests/new/", thread_views.request_new, name="request_new"),
+    path("mentors/requests/<int:pk>/", thread_views.request_detail, name="request_detail"),
+    path("mentors/requests/<int:pk>/reply/", thread_views.request_reply, name="request_reply"),
+    path("mentors/requests/<int:pk>/close/", thread_views.request_close, name="request_close"),
+    path("inbox/unread/", thread_views.unread, name="unread"),
+    path(
+        "mentoring/<int:mentorship>/comments/",
+        thread_views.comment_create,
+        name="mentor_comment_create",
+    ),
+    path(
+        "mentoring/<int:mentorship>/comments/<int:pk>/edit/",
+        thread_views.comment_edit,
+        name="mentor_comment_edit",
+    ),
+    path(
+        "mentoring/<int:mentorship>/comments/<int:pk>/delete/",
+        thread_views.comment_delete,
+        name="mentor_comment_delete",
+    ),
+    path(
+        "mentoring/<int:mentorship>/requests/<int:pk>/",
+        thread_views.mentor_request_detail,
+        name="mentor_request_detail",
+    ),
+    path(
+        "mentoring/<int:mentorship>/requests/<int:pk>/reply/",
+        thread_views.mentor_request_reply,
+        name="mentor_request_reply",
+    ),
+    path(
+        "mentoring/<int:mentorship>/requests/<int:pk>/answered/",
+        thread_views.mentor_request_answered,
+        name="mentor_request_answered",
+    ),
 ]

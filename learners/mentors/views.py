@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from learners.mentors import relationship
+from learners.mentors import relationship, threads
 from learners.mentors.access import mentorship_for
 from learners.mentors.forms import InviteForm, ScopeForm
 from learners.mentors.home import rows_for, since_text
@@ -63,8 +63,13 @@ def _mentors_page(
         "past": past,
         "invite_form": invite_form,
         "log_days": ACCESS_LOG_DAYS,
+        "inbox": threads.inbox_for_learner(request.user),
     }
-    return render(request, "mentors/page.html", context, status=status)
+    response = render(request, "mentors/page.html", context, status=status)
+    # Seen: the nav's count starts again from now (the page marks what was new).
+    if request.method in {"GET", "HEAD"}:
+        threads.mark_read(request.user, as_mentor=False)
+    return response
 
 
 @login_required
@@ -214,9 +219,16 @@ def invite_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def mentoring_home(request: HttpRequest) -> HttpResponse:
     rows = rows_for(request.user)
+    requests = threads.requests_by_mentorship([row.mentorship for row in rows])
     for row in rows:
         row.since = since_text(row.days_quiet)
-    return render(request, "mentors/home.html", {"rows": rows})
+        row.requests = requests[row.mentorship.pk]
+        for review in row.requests:
+            review.unread = review.created_at > row.mentorship.mentor_read_at
+    context = {"rows": rows, "recent": threads.recent_from_learners(request.user)}
+    response = render(request, "mentors/home.html", context)
+    threads.mark_read(request.user, as_mentor=True)
+    return response
 
 
 @login_required

@@ -43,6 +43,9 @@ NOT_EXPORTED = {
     "mentors.mentorship",
     "mentors.mentorplan",
     "mentors.visit",
+    # Comments and review threads hang on a mentorship; they travel with it in format 4.
+    "mentors.comment",
+    "mentors.reviewrequest",
 }
 # In the file for the learner to read, but never imported.
 EXPORT_ONLY = {
@@ -140,7 +143,10 @@ class FieldSpec:
 
 
 def owner_path(model: type[models.Model]) -> str:
-    """The lookup from a row of `model` to its learner, e.g. "learner" or "run__learner"."""
+    """The lookup from a row of `model` to its learner, e.g. "learner" or "run__learner"; a
+    model whose rows name another person too (a comment's author) says it (`OWNER_PATH`)."""
+    if hasattr(model, "OWNER_PATH"):
+        return model.OWNER_PATH
     user = user_model()
     for field in model._meta.concrete_fields:
         if field.is_relation and field.related_model is user:

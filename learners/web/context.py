@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 
 def reading(request: HttpRequest) -> dict:
@@ -11,4 +12,6 @@ def reading(request: HttpRequest) -> dict:
     return {
         "mentoring": getattr(request, "mentoring", None),
         "readonly": getattr(request, "readonly", False),
+        # The nav's count of what's new from mentors or learners (learners/mentors/).
+        "unread_url": reverse("unread"),
     }
