@@ -244,3 +244,73 @@ def test_a_mentor_reading_a_paper_page_makes_no_ledger_entries(client, alice, re
     client.force_login(alice)
     client.get(paper.get_absolute_url())
     assert Entry.objects.filter(learner=alice, module=paper).count() == 3
+
+
+def _grow(learner, module, n: int) -> None:
+    """`n` more shared and private notes, failures, runs, sessions and mentor comments."""
+    import random
+
+    rng = random.Random(n)
+    today = learner.local_today()
+    Note.objects.bulk_create(
+        Note(
+            learner=learner,
+            module=module,
+            body=f"note {i}",
+            body_html=f"<p>note {i}</p>",
+            shared_with_mentors=i % 2 == 0,
+        )
+        for i in range(n)
+    )
+    Failure.objects.bulk_create(
+        Failure(
+            learner=learner,
+            module=module,
+            title=f"failure {i}",
+            happened_on=today - timedelta(days=rng.randrange(200)),
+            shared_with_mentors=i % 2 == 0,
+        )
+        for i in range(n)
+    )
+    Run.objects.bulk_create(
+        Run(learner=learner, module=module, name=f"run {i}", shared_with_mentors=i % 2 == 0)
+        for i in range(n)
+    )
+    StudySession.objects.bulk_create(
+        StudySession(
+            learner=learner,
+            module=module,
+            date=today - timedelta(days=rng.randrange(300)),
+            minutes=rng.randrange(15, 120),
+        )
+        for _ in range(n)
+    )
+
+
+def test_the_read_only_view_costs_the_same_queries_for_10_or_1000_records(client, alice, record):
+    """Each page a mentor reads, with 10 records of each kind and then 1,000 (half shared, and
+    mentor comments on the module and its notes): the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learners.mentors import threads
+
+    module, mentorship = record["module"], record["mentorship"]
+    client.force_login(record["mentor"])
+    urls = pages(record)
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for name, url in urls.items():
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, name
+            found[name] = len(queries)
+        return found
+
+    _grow(alice, module, 10)
+    threads.comment(mentorship, record["mentor"], module, "on the module")
+    small = counts()
+    _grow(alice, module, 990)
+    for note in Note.objects.filter(shared_with_mentors=True)[:50]:
+        threads.comment(mentorship, record["mentor"], note, f"on {note.body}")
+    assert counts() == small
