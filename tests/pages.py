@@ -25,6 +25,9 @@ from curriculum.seed import NLP_12_WEEKS, seed_lists
 from learners.demo import DEMO_EMAIL, seed_demo
 from learners.experiments.models import Run
 from learners.experiments.tokens import create_token, revoke
+from learners.mentors import threads
+from learners.mentors.demo import MENTOR_EMAIL
+from learners.mentors.models import Mentorship, ReviewRequest
 from learners.models import Note, Plan, StudySession, User
 from learners.papers.models import Entry
 from learners.record.models import Failure
@@ -33,7 +36,7 @@ from tests.conftest import REPO
 from tests.curriculum_helpers import load
 from tests.factories import make_learner
 
-ANONYMOUS, DEMO, NEWCOMER, CLERK = "anonymous", "demo", "newcomer", "clerk"
+ANONYMOUS, DEMO, NEWCOMER, CLERK, MENTOR = "anonymous", "demo", "newcomer", "clerk", "mentor"
 
 # The demo learner's module in progress (progress, checkpoints, notes, failures, runs) and a
 # finished one with a full history of runs.
@@ -196,7 +199,8 @@ def build_world() -> World:
     clerk = make_learner("clerk@example.com", display_name="Cleo", is_staff=True)
     create_token(demo, "laptop")
     revoke(create_token(demo, "old workstation")[0])
-    users = {DEMO: demo, NEWCOMER: newcomer, CLERK: clerk}
+    mentor = User.objects.get(email=MENTOR_EMAIL)
+    users = {DEMO: demo, NEWCOMER: newcomer, CLERK: clerk, MENTOR: mentor}
     return World(users=users, pages=_pages(demo))
 
 
@@ -289,7 +293,31 @@ def _pages(demo: User) -> list[Page]:
     ]
     # The admin refuses a staff member without permissions with PermissionDenied: our 403 page.
     clerk = [Page("forbidden", CLERK, "/admin/curriculum/module/", 403)]
-    return anonymous + learner + newcomer + clerk
+    return anonymous + learner + newcomer + clerk + _mentor_pages(demo, failure, run)
+
+
+def _mentor_pages(demo: User, failure: Failure, run: Run) -> list[Page]:
+    """The demo mentor's pages and the learner's side of their threads."""
+    mentorship = Mentorship.objects.active().get(learner=demo)
+    shared = Failure.objects.filter(learner=demo, shared_with_mentors=True).first()
+    review = ReviewRequest.objects.filter(mentorship=mentorship).first() or threads.ask(
+        mentorship, threads.Subject("failure", failure=shared), "Is clipping the real fix?"
+    )
+    m, base = mentorship.pk, f"/mentoring/{mentorship.pk}"
+    return [
+        Page("mentors", DEMO, "/mentors/"),
+        Page("request", DEMO, f"/mentors/requests/{review.pk}/"),
+        Page("request-new", DEMO, f"/mentors/requests/new/?kind=run&run={run.pk}"),
+        Page("mentoring-home", MENTOR, "/mentoring/"),
+        Page("mentor-dashboard", MENTOR, f"{base}/"),
+        Page("mentor-module", MENTOR, f"{base}/modules/{IN_PROGRESS}/"),
+        Page("mentor-failures", MENTOR, f"{base}/failures/"),
+        Page("mentor-failure", MENTOR, f"{base}/failures/{shared.pk}/"),
+        Page("mentor-request", MENTOR, f"/mentoring/{m}/requests/{review.pk}/"),
+        Page("mentor-not-shared", MENTOR, f"{base}/failures/{failure.pk}/", 404)
+        if not failure.shared_with_mentors
+        else Page("mentor-timeline", MENTOR, f"{base}/timeline/"),
+    ]
 
 
 def client_for(world: World, who: str) -> Client:
