@@ -21,8 +21,9 @@ from learners.papers.forms import EntryForm, MoveForm, PassForm, WordsForm
 from learners.papers.models import Entry
 from learners.web.answers import Change, respond
 
-# A mentor's review request (a "don't understand yet" entry sent for help with one click) would
-# be a view here beside `entry_move`, once mentors exist; see docs/architecture.md.
+# A mentor's review request about a "don't understand yet" entry (sent for help with one click)
+# would be a view here beside `entry_move`, asking through learners.mentors.threads.ask with a
+# fifth request kind; see docs/architecture.md.
 
 
 def _get_paper(slug: str) -> Module:
