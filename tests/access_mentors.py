@@ -68,6 +68,9 @@ CASES: dict = {
     ),
     "request_close": Case("object", method="POST", args=("alice_request",)),
     "unread": Case("own"),
+    "inbox_read": Case(
+        "own", method="POST", data=(("side", "learner"), ("until", "2026-01-01T00:00:00+00:00"))
+    ),
     "mentor_comment_create": Case(
         "object",
         method="POST",

@@ -3,6 +3,7 @@ and thread_views.py): who may write what, where it shows, and what bad input cha
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -252,16 +253,32 @@ def test_ending_the_relationship_ends_the_threads_for_the_mentor(client, alice, 
     assert "Is it?" in page and "Send reply" not in page
 
 
+def _until(page) -> str:
+    return re.search(r'"until": "([^"]+)"', page).group(1)
+
+
 def test_unread_counts_for_both_sides(client, alice, setup):
     threads.comment(setup["mentorship"], setup["mentor"], setup["shared"], "One")
     client.force_login(alice)
     assert ">1<" in client.get(reverse("unread")).text
-    client.get(reverse("mentors_page"))  # read
-    assert "badge" not in client.get(reverse("unread")).text
+    page = client.get(reverse("mentors_page")).text
+    assert ">1<" in client.get(reverse("unread")).text  # a GET changes nothing
+    # The page, once loaded, says it was seen, with the time it was made: a comment written
+    # after that stays new.
+    threads.comment(setup["mentorship"], setup["mentor"], setup["shared"], "Two")
+    read = client.post(reverse("inbox_read"), {"side": "learner", "until": _until(page)})
+    assert read.status_code == 200 and 'data-hx-swap-oob="true"' in read.text
+    assert ">1<" in read.text
+    for bad in ({"side": "x", "until": _until(page)}, {"side": "learner", "until": "soon"},
+                {"side": "learner", "until": "2026-01-01T00:00:00"}, {}):  # fmt: skip
+        assert client.post(reverse("inbox_read"), bad).status_code == 400, bad
+    client.post(reverse("inbox_read"), {"side": "learner", "until": "2999-01-01T00:00:00+00:00"})
+    assert "badge" not in client.get(reverse("unread")).text  # clamped to now: all read
     threads.ask(setup["mentorship"], threads.Subject("failure", failure=setup["shared"]), "Q?")
     client.force_login(setup["mentor"])
     assert ">1<" in client.get(reverse("unread")).text
-    client.get(reverse("mentoring_home"))
+    page = client.get(reverse("mentoring_home")).text
+    client.post(reverse("inbox_read"), {"side": "mentor", "until": _until(page)})
     assert "badge" not in client.get(reverse("unread")).text
 
 
@@ -295,3 +312,62 @@ def test_the_module_page_shows_comments_on_the_module_and_its_notes_in_two_queri
     client.force_login(alice)
     page = client.get(reverse("module_detail", args=[module.slug])).text
     assert "on note 3" in page and "on module 3" in page
+
+
+def test_a_modules_comments_are_the_learners_own_not_every_learners(client, alice, bob, setup):
+    """A module is everyone's; the comments on it are one learner's (found by a review)."""
+    module = setup["module"]
+    threads.comment(setup["mentorship"], setup["mentor"], module, "ALICE-PRIVATE-ADVICE")
+    bobs_mentor = make_learner("bobs-mentor@example.com")
+    bobs = relationship.accept(relationship.invite(bob, bobs_mentor.email), bobs_mentor)
+    threads.comment(bobs, bobs_mentor, module, "for bob")
+    client.force_login(bob)
+    for url in (reverse("comment_list", args=["module", module.pk]), module.get_absolute_url()):
+        page = client.get(url).text
+        assert "ALICE-PRIVATE-ADVICE" not in page and "for bob" in page, url
+    client.force_login(bobs_mentor)
+    page = client.get(f"/mentoring/{bobs.pk}/modules/{module.slug}/").text
+    assert "ALICE-PRIVATE-ADVICE" not in page and "for bob" in page
+
+
+def test_a_threads_messages_stay_as_sent(client, alice, setup):
+    review = threads.ask(
+        setup["mentorship"], threads.Subject("failure", failure=setup["shared"]), "Q?"
+    )
+    answer = threads.reply(review, setup["mentor"], "A.")
+    mine = threads.reply(review, alice, "Thanks")
+    m = setup["mentorship"].pk
+    client.force_login(setup["mentor"])
+    edit = reverse("mentor_comment_edit", args=[m, answer.pk])
+    assert client.post(edit, {"body": "REWRITTEN"}).status_code == 404
+    assert client.post(reverse("mentor_comment_delete", args=[m, answer.pk])).status_code == 404
+    client.force_login(alice)
+    for pk in (answer.pk, mine.pk):
+        assert client.post(reverse("comment_hide", args=[pk]), {"hidden": "on"}).status_code == 404
+    answer.refresh_from_db()
+    assert answer.body == "A." and answer.hidden_at is None
+
+
+def test_after_the_end_nobody_writes_in_the_thread(client, alice, setup):
+    review = threads.ask(
+        setup["mentorship"], threads.Subject("failure", failure=setup["shared"]), "Q?"
+    )
+    relationship.end(setup["mentorship"])
+    client.force_login(alice)
+    response = client.post(reverse("request_reply", args=[review.pk]), {"body": "after end"})
+    assert response.status_code == 422 and not review.thread.exists()
+
+
+def test_requests_are_limited_per_day_not_only_while_open(alice, setup):
+    subject = threads.Subject("failure", failure=setup["shared"])
+    for _ in range(threads.REQUESTS_A_DAY):
+        threads.close(threads.ask(setup["mentorship"], subject, "Q?"))
+    with pytest.raises(threads.ThreadError, match="today"):
+        threads.ask(setup["mentorship"], subject, "One more?")
+
+
+def test_a_seen_mark_from_the_far_past_or_future_is_clamped(client, alice, setup):
+    client.force_login(alice)
+    for until in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = client.post(reverse("inbox_read"), {"side": "learner", "until": until})
+        assert response.status_code == 200, until

@@ -48,7 +48,7 @@ def comments_section(request: HttpRequest, target, notes=()) -> dict:
     if reading is not None:
         return _mentor_side(request, reading, target, field, targets, notes)
     active = _active_mentorships(request)
-    comments = threads.comments_on(targets) if _mentorships(request) else []
+    comments = threads.comments_on(request.user, targets) if _mentorships(request) else []
     for comment in comments:
         comment.hide_url, comment.mine = reverse("comment_hide", args=[comment.pk]), False
     return {
@@ -67,7 +67,7 @@ def _mentor_side(request, reading, target, field, targets, notes) -> dict:
     mentorship = reading.mentorship
     comments = [
         comment
-        for comment in threads.comments_on(targets, mentorship)
+        for comment in threads.comments_on(reading.learner, targets, mentorship)
         if comment.hidden_at is None or comment.author_id == reading.reader.pk
     ]
     for comment in comments:

@@ -8,6 +8,8 @@ pending invite or another mentor's is a 404). Every write is a POST with CSRF; b
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -78,7 +80,10 @@ def comment_create(request: HttpRequest, mentorship: int) -> HttpResponse:
 
 def _own_comment(request: HttpRequest, mentorship: int, pk: int) -> tuple[Mentorship, Comment]:
     found = mentorship_for(request, mentorship)
-    comment = get_object_or_404(Comment, pk=pk, mentorship=found, author=request.user)
+    # A comment, not a thread's message: those stay as sent.
+    comment = get_object_or_404(
+        Comment, pk=pk, mentorship=found, author=request.user, request__isnull=True
+    )
     return found, comment
 
 
@@ -118,7 +123,9 @@ def comment_delete(request: HttpRequest, mentorship: int, pk: int) -> HttpRespon
 @login_required
 @require_POST
 def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment, pk=pk, mentorship__learner=request.user)
+    comment = get_object_or_404(
+        Comment, pk=pk, mentorship__learner=request.user, by_mentor=True, request__isnull=True
+    )
     value = request.POST.get("hidden")
     if value not in {"on", "off"}:
         return HttpResponse("Say hidden=on or hidden=off.", status=400, content_type="text/plain")
@@ -147,7 +154,7 @@ def comment_list(request: HttpRequest, field: str, pk: int) -> HttpResponse:
     else:
         target = get_object_or_404(model.objects, pk=pk, learner=request.user)
         targets = {field: [target.pk]}
-    comments = threads.comments_on(targets)
+    comments = threads.comments_on(request.user, targets)
     for comment in comments:
         comment.hide_url, comment.mine = reverse("comment_hide", args=[comment.pk]), False
     context = {
@@ -398,15 +405,41 @@ def mentor_request_answered(request: HttpRequest, mentorship: int, pk: int) -> H
 
 
 @login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    """The inbox page was seen (Mentors for a learner, Mentoring for a mentor): posted by the
+    page once it has loaded, with the time it was made, so a GET changes nothing and what
+    arrived after the page was made stays new. Answers the nav's count, out of band."""
+    side = request.POST.get("side")
+    try:
+        until = datetime.fromisoformat(request.POST.get("until", ""))
+    except ValueError:
+        until = None
+    if side not in {"learner", "mentor"} or until is None or until.tzinfo is None:
+        return HttpResponse(
+            "Say side=learner or side=mentor, and until=<an ISO time with its zone>.",
+            status=400,
+            content_type="text/plain",
+        )
+    threads.mark_read(request.user, as_mentor=side == "mentor", until=until)
+    return _unread_answer(request, oob=True)
+
+
+@login_required
 @require_safe
 def unread(request: HttpRequest) -> HttpResponse:
     """The nav's count of what's new from the other side, fetched after the page loads (so no
     page pays for it) and again every so often."""
+    return _unread_answer(request)
+
+
+def _unread_answer(request: HttpRequest, oob: bool = False) -> HttpResponse:
     context = {
         "as_learner": threads.unread_for_learner(request.user),
         "as_mentor": threads.unread_for_mentor(request.user),
         "loaded": True,
-        "unread_url": request.path,
+        "oob": oob,
+        "unread_url": reverse("unread"),
         "mentors_url": reverse("mentors_page"),
         "mentoring_url": reverse("mentoring_home"),
     }

@@ -36,6 +36,7 @@ from learners.record.models import Failure
 
 EDIT_MINUTES = 15
 OPEN_REQUESTS_PER_MENTOR = 20  # open at once, per mentorship: a question is a request, not spam
+REQUESTS_A_DAY = 20  # asked, per mentorship, open or since closed
 COMMENTS_AN_HOUR = 60  # per author
 
 # What a comment can be on, and the comment's field for it.
@@ -89,6 +90,8 @@ def editable(comment: Comment, user: User, now: datetime | None = None) -> bool:
 
 
 def edit(comment: Comment, user: User, body: str) -> Comment:
+    if comment.request_id is not None:
+        raise ThreadError("A message in a review request's thread stays as it was sent.")
     if comment.author_id != user.pk:
         raise ThreadError("Only its author can edit a comment.")
     if not editable(comment, user):
@@ -102,6 +105,8 @@ def edit(comment: Comment, user: User, body: str) -> Comment:
 
 
 def delete(comment: Comment, user: User) -> None:
+    if comment.request_id is not None:
+        raise ThreadError("A message in a review request's thread stays as it was sent.")
     if comment.author_id != user.pk:
         raise ThreadError("Only its author can delete a comment.")
     comment.delete()
@@ -111,19 +116,26 @@ def hide(comment: Comment, learner: User, hidden: bool) -> Comment:
     """The learner hides a comment on their record, or shows it again (set, not flipped)."""
     if comment.mentorship.learner_id != learner.pk:
         raise ThreadError("Only the learner whose record it is on can hide a comment.")
+    if comment.request_id is not None or not comment.by_mentor:
+        raise ThreadError("Only a mentor's comment on your record can be hidden.")
     comment.hidden_at = timezone.now() if hidden else None
     comment.save(update_fields=["hidden_at"])
     return comment
 
 
-def comments_on(targets: dict, mentorship: Mentorship | None = None) -> list[Comment]:
-    """The comments on any of `targets` ({"note": [ids], "module": [ids], …}), oldest first, in
-    one query; a mentor's (`mentorship`) only their own, without those the learner hid."""
+def comments_on(
+    learner: User, targets: dict, mentorship: Mentorship | None = None
+) -> list[Comment]:
+    """The comments on `learner`'s record about any of `targets` ({"note": [ids], "module":
+    [ids], …}), oldest first, in one query; a mentor's (`mentorship`) only their own. The
+    learner is the filter that matters: a module is everyone's, its comments are not."""
     where = Q(pk__in=[])
     for field, ids in targets.items():
         if ids:
             where |= Q(**{f"{field}_id__in": list(ids)})
-    comments = Comment.objects.filter(where).select_related("mentorship")
+    comments = Comment.objects.filter(where, mentorship__learner=learner).select_related(
+        "mentorship"
+    )
     if mentorship is not None:
         comments = comments.filter(mentorship=mentorship)
     return list(comments)
@@ -160,6 +172,15 @@ def ask(mentorship: Mentorship, subject: Subject, question: str) -> ReviewReques
                 f"{name_of(mentorship.mentor)} sees none of your {scope}: change what they see on "
                 "the Mentors page first, or ask about something else."
             )
+    since = timezone.now() - timedelta(days=1)
+    if (
+        ReviewRequest.objects.filter(mentorship=mentorship, created_at__gte=since).count()
+        >= REQUESTS_A_DAY
+    ):
+        raise ThreadError(
+            f"That's {REQUESTS_A_DAY} requests to {name_of(mentorship.mentor)} today; "
+            "try again tomorrow."
+        )
     if (
         ReviewRequest.objects.filter(mentorship=mentorship, status=RequestStatus.OPEN).count()
         >= OPEN_REQUESTS_PER_MENTOR
@@ -193,6 +214,8 @@ def reply(review: ReviewRequest, author: User, body: str, answered: bool = False
         raise ThreadError("Only the learner and their mentor write in this thread.")
     if review.status == RequestStatus.CLOSED:
         raise ThreadError("This request is closed: ask again if there's more to say.")
+    if not mentorship.is_active:
+        raise ThreadError("This mentorship has ended: nobody would read it.")
     _check_rate(author)
     with transaction.atomic():
         message = Comment.objects.create(
@@ -254,12 +277,20 @@ def unread_for_mentor(mentor: User) -> int:
     return messages + requests
 
 
-def mark_read(user: User, *, as_mentor: bool) -> None:
+def mark_read(user: User, *, as_mentor: bool, until: datetime | None = None) -> None:
+    """What was written up to `until` (when the inbox page was made; never later than now) is
+    read: what came after stays new. A mark never moves back."""
     now = timezone.now()
+    # Between 90 days ago and now: a time from the far past or future changes nothing.
+    until = now if until is None else max(min(until, now), now - timedelta(days=90))
     if as_mentor:
-        Mentorship.objects.of_mentor(user).update(mentor_read_at=now)
+        Mentorship.objects.of_mentor(user).filter(mentor_read_at__lt=until).update(
+            mentor_read_at=until
+        )
     else:
-        Mentorship.objects.filter(learner=user, status=Status.ACTIVE).update(learner_read_at=now)
+        Mentorship.objects.filter(
+            learner=user, status=Status.ACTIVE, learner_read_at__lt=until
+        ).update(learner_read_at=until)
 
 
 def scope_for(kind: str) -> str | None:

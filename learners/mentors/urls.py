@@ -32,6 +32,7 @@ urlpatterns += [
     path("mentors/requests/<int:pk>/reply/", thread_views.request_reply, name="request_reply"),
     path("mentors/requests/<int:pk>/close/", thread_views.request_close, name="request_close"),
     path("inbox/unread/", thread_views.unread, name="unread"),
+    path("inbox/read/", thread_views.inbox_read, name="inbox_read"),
     path(
         "mentoring/<int:mentorship>/comments/",
         thread_views.comment_create,

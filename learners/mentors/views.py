@@ -65,11 +65,8 @@ def _mentors_page(
         "log_days": ACCESS_LOG_DAYS,
         "inbox": threads.inbox_for_learner(request.user),
     }
-    response = render(request, "mentors/page.html", context, status=status)
-    # Seen: the nav's count starts again from now (the page marks what was new).
-    if request.method in {"GET", "HEAD"}:
-        threads.mark_read(request.user, as_mentor=False)
-    return response
+    context["read_until"] = timezone.now().isoformat()
+    return render(request, "mentors/page.html", context, status=status)
 
 
 @login_required
@@ -225,10 +222,12 @@ def mentoring_home(request: HttpRequest) -> HttpResponse:
         row.requests = requests[row.mentorship.pk]
         for review in row.requests:
             review.unread = review.created_at > row.mentorship.mentor_read_at
-    context = {"rows": rows, "recent": threads.recent_from_learners(request.user)}
-    response = render(request, "mentors/home.html", context)
-    threads.mark_read(request.user, as_mentor=True)
-    return response
+    context = {
+        "rows": rows,
+        "recent": threads.recent_from_learners(request.user),
+        "read_until": timezone.now().isoformat(),
+    }
+    return render(request, "mentors/home.html", context)
 
 
 @login_required
