@@ -78,6 +78,12 @@ def shown_for(mentorship: Mentorship) -> reader.Shown:
     )
 
 
+def log_visit(mentorship: Mentorship, path: str) -> None:
+    Visit.objects.create(mentorship=mentorship, path=path[:500])
+    # The learner's access log keeps 90 days: whoever writes to it prunes it.
+    Visit.objects.filter(mentorship=mentorship, at__lt=timezone.now() - VISITS_KEPT).delete()
+
+
 def mentor_view(view):
     """Mount a learner's read view under /mentoring/<mentorship>/: the same view and template,
     reading the learner's record with the mentor's scope, its controls left out.
@@ -91,9 +97,6 @@ def mentor_view(view):
     @wraps(view)
     def wrapper(request: HttpRequest, mentorship: int, *args, **kwargs):
         found = mentorship_for(request, mentorship)
-        Visit.objects.create(mentorship=found, path=request.get_full_path()[:500])
-        # The learner's access log keeps 90 days: whoever writes to it prunes it.
-        Visit.objects.filter(mentorship=found, at__lt=timezone.now() - VISITS_KEPT).delete()
         mentor, prefix = request.user, get_script_prefix()
         request.mentoring = Reading(
             mentorship=found,
@@ -116,6 +119,9 @@ def mentor_view(view):
         finally:
             set_script_prefix(prefix)
             request.user = mentor
+        # The learner's access log: the pages the mentor saw (a 404 showed them nothing).
+        if response.status_code == 200:
+            log_visit(found, request.get_full_path())
         # Another person's record: never kept by a shared cache or the browser's history.
         response["Cache-Control"] = "private, no-store"
         return response

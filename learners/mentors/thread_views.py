@@ -23,7 +23,7 @@ from learners.experiments.models import Run
 from learners.lib import reader
 from learners.lib.ids import parse_id
 from learners.mentors import threads
-from learners.mentors.access import mentorship_for, shown_for
+from learners.mentors.access import log_visit, mentorship_for, shown_for
 from learners.mentors.forms import AskForm, CommentForm, ReplyForm
 from learners.mentors.models import (
     Comment,
@@ -32,7 +32,6 @@ from learners.mentors.models import (
     RequestStatus,
     ReviewRequest,
     Status,
-    Visit,
 )
 from learners.models import Note
 from learners.record.models import Failure
@@ -369,7 +368,7 @@ def _mentor_request(request: HttpRequest, mentorship: int, pk: int):
 @require_safe
 def mentor_request_detail(request: HttpRequest, mentorship: int, pk: int) -> HttpResponse:
     found, review = _mentor_request(request, mentorship, pk)
-    Visit.objects.create(mentorship=found, path=request.get_full_path()[:500])
+    log_visit(found, request.get_full_path())
     response = _request_page(request, review, learner_side=False)
     response["Cache-Control"] = "private, no-store"
     return response
