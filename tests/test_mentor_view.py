@@ -230,6 +230,20 @@ def test_the_demo_mentor_reads_the_demo_learners_shared_record(client):
         assert escape(failure.title) in failures
     for failure in private:
         assert escape(failure.title) not in failures
+    # Two of Sam's comments, one request answered and one open, each where it belongs.
+    from learners.mentors.models import Comment, ReviewRequest
+
+    assert Comment.objects.filter(mentorship=mentorship, request=None, by_mentor=True).count() == 2
+    requests = ReviewRequest.objects.filter(mentorship=mentorship)
+    assert sorted(requests.values_list("status", flat=True)) == ["answered", "open"]
+    assert requests.get(status="answered").thread.filter(by_mentor=True).exists()
+    assert "Open review requests" in home and "mask must be applied" in home
+    shared_failure = shared.get()
+    page = client.get(f"/mentoring/{mentorship.pk}/failures/{shared_failure.pk}/").text
+    assert "a bug you can replay" in page and "PRIVATE" not in page
+    client.force_login(mentorship.learner)
+    inbox = client.get("/mentors/").text
+    assert "cosine schedule" in inbox and "Answered" in inbox and "Open" in inbox
 
 
 def test_a_mentor_reading_a_paper_page_makes_no_ledger_entries(client, alice, record):

@@ -1,5 +1,6 @@
 """The demo's mentor: an account that mentors the demo learner, scope "only those I mark",
-with a few of the learner's notes, failures and runs marked and the rest kept private."""
+with a few of the learner's notes, failures and runs marked and the rest kept private; two of
+the mentor's comments, one review request answered and one open."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from curriculum.models import Checkpoint
 from learners.experiments.models import Run
-from learners.mentors.models import MentorPlan, Mentorship, Status, Visit
+from learners.mentors.models import (
+    Comment,
+    Kind,
+    MentorPlan,
+    Mentorship,
+    RequestStatus,
+    ReviewRequest,
+    Status,
+    Visit,
+)
 from learners.models import Note, Plan, User
 from learners.record.models import Failure
 
@@ -60,6 +71,7 @@ def seed(learner: User, plan: Plan) -> User:
         (Run, Run.objects.filter(learner=learner).order_by("started_at")[:2]),
     ):
         model.objects.filter(pk__in=[row.pk for row in rows]).update(shared_with_mentors=True)
+    _conversation(mentorship, first, now)
     Visit.objects.bulk_create(
         Visit(mentorship=mentorship, path=f"/mentoring/{mentorship.pk}/{path}", at=now - ago)
         for path, ago in (
@@ -69,3 +81,74 @@ def seed(learner: User, plan: Plan) -> User:
         )
     )
     return mentor
+
+
+def _conversation(mentorship: Mentorship, failure: Failure | None, now: datetime) -> None:
+    """Two comments of Sam's, a request answered and one still open."""
+    learner, mentor = mentorship.learner, mentorship.mentor
+    runs = list(
+        Run.objects.filter(learner=learner, shared_with_mentors=True).order_by("started_at")
+    )
+
+    def say(ago: timedelta, body: str, *, by_mentor: bool = True, **on) -> Comment:
+        author = mentor if by_mentor else learner
+        return Comment.objects.create(
+            mentorship=mentorship,
+            author=author,
+            by_mentor=by_mentor,
+            author_name=author.get_full_name() or author.email,
+            body=body,
+            created_at=now - ago,
+            **on,
+        )
+
+    if failure is not None:
+        say(
+            timedelta(days=9),
+            "Good lesson. Next time, write the failing batch to disk *before* you change "
+            "anything: a bug you can replay is half fixed.",
+            failure=failure,
+        )
+    if runs:
+        say(
+            timedelta(days=2, hours=2),
+            "The curve flattens after step 2k; try a cosine schedule with 500 warm-up steps "
+            "before you touch the model.",
+            run=runs[0],
+        )
+        answered = ReviewRequest.objects.create(
+            mentorship=mentorship,
+            kind=Kind.RUN,
+            run=runs[0],
+            question="Is a validation loss of this size plausible for a model this small, or "
+            "am I leaking the validation set into training?",
+            status=RequestStatus.ANSWERED,
+            created_at=now - timedelta(days=5),
+            answered_at=now - timedelta(days=4, hours=20),
+            emailed_at=now - timedelta(days=5),
+        )
+        say(
+            timedelta(days=4, hours=20),
+            "Plausible. A leak shows as validation loss *below* training loss; yours sits a "
+            "little above it, as it should. Keep the split by document, not by line.",
+            request=answered,
+        )
+    checkpoint = (
+        Checkpoint.objects.filter(
+            module__progress__learner=learner,
+            module__progress__status="in_progress",
+            retired=False,
+        )
+        .exclude(ticks__learner=learner)
+        .order_by("module__progress__started_at", "position")
+        .first()
+    )
+    if checkpoint is not None:
+        ReviewRequest.objects.create(
+            mentorship=mentorship,
+            kind=Kind.CHECKPOINT,
+            checkpoint=checkpoint,
+            question="Before I tick this: is my reading right that the mask must be applied "
+            "before the softmax, not after?",
+            created_at=now - timedelta(hours=20),
+        )
