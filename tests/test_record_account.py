@@ -80,3 +80,42 @@ def test_deleting_is_post_only(client, alice):
     client.force_login(alice)
     assert client.get("/account/data/delete/").status_code == 405
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_deleting_says_first_what_it_ends_for_others_then_does_it(client, alice, bob):
+    """A mentor's deletion: the page warns, with counts; then the relationships end on both
+    sides and the comments they wrote on others' records go, the learners' own rows stay."""
+    from learners.mentors import relationship as rel
+    from learners.mentors import threads
+    from learners.mentors.models import Comment, Mentorship
+    from learners.models import Note
+    from learners.record.models import Failure
+    from tests.factories import make_learner, make_modules
+
+    module = make_modules(1)[0]
+    carol = make_learner("carol@example.com")
+    for learner in (alice, carol):
+        failure = Failure.objects.create(
+            learner=learner, module=module, title="x", happened_on=learner.local_today()
+        )
+        Note.objects.create(learner=learner, module=module, body="mine")
+        mentorship = rel.accept(rel.invite(learner, bob.email), bob)
+        threads.comment(mentorship, bob, failure, "bob's comment")
+    threads.comment(Mentorship.objects.get(learner=alice), bob, module, "another")
+    rel.accept(
+        rel.invite(bob, "mentor-of-bob@example.com"), make_learner("mentor-of-bob@example.com")
+    )
+    client.force_login(bob)
+    page = client.get("/account/data/").text
+    assert "Your 1 mentor loses access to your record" in page
+    assert (
+        "You mentor 2 learners: those relationships end, and the 3 comments and answers you" in page
+    )
+    response = client.post("/account/data/delete/", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert not Mentorship.objects.filter(mentor__email=bob.email).exists()
+    assert not Comment.objects.exists()
+    assert Mentorship.objects.filter(learner__in=[alice, carol]).count() == 0
+    for learner in (alice, carol):
+        assert Failure.objects.filter(learner=learner).count() == 1
+        assert Note.objects.filter(learner=learner).count() == 1

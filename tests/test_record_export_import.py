@@ -217,6 +217,12 @@ def test_the_round_trip_loses_nothing(rich):
     carol = make_learner("carol@example.com")
     result = importer.import_document(carol, first)
     second = through_json(export.export_document(carol))
+    # A relationship comes back as history: ended, since the mentor's consent stays behind.
+    [before], [after] = first["data"]["mentors.mentorship"], second["data"]["mentors.mentorship"]
+    assert (before["status"], before["ended_at"]) == ("active", None)
+    assert after["status"] == "ended" and after["ended_at"] is not None
+    for row in (before, after):
+        row["status"] = row["ended_at"] = None
     assert comparable(second) == comparable(first)
     assert result.total == sum(
         len(first["data"][export.label(m)]) for m in export.imported_models()
@@ -270,7 +276,12 @@ def test_the_export_leaves_out_secrets_derived_html_the_timer_and_other_learners
     }  # fmt: skip
     for field in ("token_hash", "password", "body_html", "lesson_html", "notes_html", "is_staff"):
         assert f'"{field}"' not in text, field
-    assert "bob" not in text
+    # Bob, her mentor, is in it as the address she invited and the name on his comments;
+    # nothing else of his (his own record, his account's id).
+    assert "bob's secret note" not in text
+    assert text.replace("bob@example.com", "").replace('"author_name": "Bob"', "").count("bob") == 0
+    [mentorship] = document["data"]["mentors.mentorship"]
+    assert "nonce" not in mentorship and "mentor" not in mentorship
     assert document["account"]["email"] == "alice@example.com"
 
 
@@ -337,6 +348,34 @@ def edited(document: dict, change) -> dict:
     document = copy.deepcopy(document)
     change(document)
     return document
+
+
+def test_a_version_3_export_still_imports_without_mentors(exported, carol):
+    """A file from before mentors: no mentorships, comments or requests."""
+    old = copy.deepcopy(exported)
+    old["version"] = 3
+    for kind in [k for k in old["data"] if k.startswith("mentors.")]:
+        old["data"].pop(kind)
+    result = importer.import_document(carol, old)
+    assert result.total > 0 and not Mentorship.objects.filter(learner=carol).exists()
+    assert Failure.objects.filter(learner=carol, title="Mask off by one").exists()
+
+
+def test_imported_mentorships_are_history_not_access(exported, carol, bob, client):
+    importer.import_document(carol, exported)
+    mentorship = Mentorship.objects.get(learner=carol)
+    assert (mentorship.status, mentorship.mentor, mentorship.email) == ("ended", None, bob.email)
+    assert mentorship.ended_at is not None and mentorship.nonce == ""
+    comments = list(mentorship.comments.order_by("id"))
+    assert [c.author_id for c in comments if c.by_mentor] == [None, None]
+    assert all(c.author_name for c in comments)
+    review = mentorship.requests.get()
+    assert review.status == "answered" and review.thread.get().body.startswith("Causal")
+    # Bob, who mentored alice on the site that made the file, sees nothing of carol's.
+    client.force_login(bob)
+    assert client.get(f"/mentoring/{mentorship.pk}/").status_code == 404
+    client.force_login(carol)
+    assert "Causal masks include the diagonal" in client.get(f"/mentors/requests/{review.pk}/").text
 
 
 def test_a_version_2_export_still_imports_without_a_ledger(exported, carol):

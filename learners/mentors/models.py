@@ -106,6 +106,22 @@ class Mentorship(models.Model):
     def is_active(self) -> bool:
         return self.status == Status.ACTIVE
 
+    @property
+    def mentor_name(self) -> str:
+        """The mentor's name, or the address invited (an invite not taken, an import)."""
+        if self.mentor is not None:
+            return self.mentor.get_full_name() or self.mentor.email
+        return self.email
+
+    def as_imported(self, learner, now) -> None:
+        """Imported (learners/record/importer.py): history, never access. The mentor's consent
+        was given on the site that made the file, so an open relationship comes back ended,
+        with no account behind it."""
+        self.mentor_id, self.nonce = None, ""
+        if self.status in {Status.PENDING, Status.ACTIVE}:
+            self.status = Status.ENDED if self.status == Status.ACTIVE else Status.WITHDRAWN
+            self.ended_at = self.ended_at or now
+
 
 @owned
 class MentorPlan(models.Model):
@@ -285,3 +301,8 @@ class Comment(models.Model):
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+
+    def as_imported(self, learner, now) -> None:
+        """Imported: the learner's own messages are theirs again; a mentor's keep the name
+        they were written under, with no account here."""
+        self.author_id = None if self.by_mentor else learner.pk

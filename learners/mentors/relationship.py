@@ -214,3 +214,21 @@ def set_scope(
         mentorship.save(update_fields=["all_plans", "notes", "failures", "runs"])
         MentorPlan.objects.filter(mentorship=mentorship).delete()
         MentorPlan.objects.bulk_create(MentorPlan(mentorship=mentorship, plan=p) for p in plans)
+
+
+# --- what deleting an account ends --------------------------------------------------------------
+
+
+def ended_by_deletion(user: User) -> dict[str, int]:
+    """What deleting `user`'s account does to other people, for its warning: the mentors who
+    lose access to their record, the learners they stop mentoring, and the comments and
+    answers they wrote on those learners' records (deleted with the account)."""
+    from learners.mentors.models import Comment
+
+    open_ = [Status.PENDING, Status.ACTIVE]
+    return {
+        "mentors": Mentorship.objects.filter(learner=user, status=Status.ACTIVE).count(),
+        "invites": Mentorship.objects.filter(learner=user, status=Status.PENDING).count(),
+        "learners": Mentorship.objects.filter(mentor=user, status__in=open_).count(),
+        "comments": Comment.objects.filter(author=user).exclude(mentorship__learner=user).count(),
+    }

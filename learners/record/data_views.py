@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from learners.accounts import throttle
+from learners.mentors import relationship
 from learners.record import export, importer
 from learners.record.account import delete_account
 from learners.record.forms import DeleteAccountForm, ImportForm
@@ -44,6 +45,8 @@ def _page(request: HttpRequest, *, delete_form=None, status: int = 200) -> HttpR
         "import_error": import_error,
         "delete_form": delete_form or DeleteAccountForm(user=request.user),
         "max_import_mb": importer.MAX_IMPORT_BYTES // 1_048_576,
+        # Other people's part in it: mentors, learners mentored, comments written for them.
+        "ended": relationship.ended_by_deletion(request.user),
         "version": export.VERSION,
     }
     return render(request, "record/your_data.html", context, status=status)

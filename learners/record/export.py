@@ -25,9 +25,11 @@ from learners.lib.ownership import OWNED
 FORMAT = "trajectory-export"
 # 2: review cards, their reviews and paused modules (learners/review/), the daily review cap,
 # plan pauses and revisions. 3: the reading ledger, its history and the reading passes
-# (learners/papers/), a session's reading pass, ledger review cards. Older files still import:
-# what they lack is simply absent.
-VERSION = 3
+# (learners/papers/), a session's reading pass, ledger review cards. 4: mentorships (the mentor
+# as the address invited), their scope, comments on the learner's record and review requests
+# with their threads (learners/mentors/). Older files still import: what they lack is simply
+# absent.
+VERSION = 4
 
 # The site's state about a learner, not the learner's record: left out of the file entirely.
 NOT_EXPORTED = {
@@ -37,15 +39,8 @@ NOT_EXPORTED = {
     # When this site will send the next weekly email: the importing site works that out from
     # the account's preferences.
     "weekly.weeklyschedule",
-    # Mentorships are agreements with another person, who accepted them on this site: an
-    # import elsewhere can't carry their consent (or their account). The notes, failures and
-    # runs keep their "shared with mentors" marks.
-    "mentors.mentorship",
-    "mentors.mentorplan",
+    # A mentor's looks at the record: this site's access log, about another person's doings.
     "mentors.visit",
-    # Comments and review threads hang on a mentorship; they travel with it in format 4.
-    "mentors.comment",
-    "mentors.reviewrequest",
 }
 # In the file for the learner to read, but never imported.
 EXPORT_ONLY = {
@@ -59,7 +54,11 @@ EXPORT_ONLY = {
 # For these kinds only the listed fields are exported (the rest are secrets or server state).
 ONLY_FIELDS = {
     "experiments.apitoken": {"name", "prefix", "created_at", "last_used_at", "revoked_at"},
-}
+    # The relationship as history and scope: never the invite link's secret, nor the mentor's
+    # account (the address invited names them), nor this site's read marks.
+    "mentors.mentorship": {"email", "message", "status", "invited_at", "sent_at", "accepted_at",
+                           "ended_at", "all_plans", "notes", "failures", "runs"},
+}  # fmt: skip
 # The account's own fields that are never exported (secrets and permissions) ...
 ACCOUNT_EXCLUDED = {
     "id",

@@ -227,6 +227,7 @@ class _Importer:
         self.result = ImportResult()
         self.pks: dict[type[models.Model], dict[int, int]] = {}
         self.natural: dict[type[models.Model], dict] = {}
+        self.now = timezone.now()
 
     def run(self) -> ImportResult:
         self._resolve_curriculum()
@@ -376,6 +377,10 @@ class _Importer:
                 value = self._field_value(model, row, spec)
                 setattr(instance, spec.field.attname, value)
                 given[spec.field.attname] = value
+            # A row that names another person (a mentorship, a mentor's comment) says how it
+            # comes back: as history, never as access (learners/mentors/models.py).
+            if hasattr(instance, "as_imported"):
+                instance.as_imported(self.learner, self.now)
             self._validate(model, row, instance, specs, self.learner)
             instances.append((local_id, instance, given))
         self._save(model, instances)
