@@ -84,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     weekly_email_hour = models.PositiveSmallIntegerField(
         default=8, validators=[MaxValueValidator(23)]
     )
+    # The weekly digest about the learners one mentors (learners/weekly/digest.py), Monday
+    # 08:00 on one's own clock; its own switch, so that a mentor can stop it and keep their
+    # own weekly progress email.
+    mentor_digest = models.BooleanField("mentor digest", default=True)
     # Review (learners/review/): at most this many cards a day; the rest wait, most forgotten
     # first, so a return after a gap never meets a wall of cards.
     daily_reviews = models.PositiveSmallIntegerField(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from learners.experiments import summary as experiments
+from learners.mentors import sections as mentor_sections
 from learners.models import StudySession
 from learners.papers import ledger as papers
 from learners.papers.models import Entry
@@ -43,13 +44,14 @@ def test_a_papers_module_page_reads_its_ledger_in_a_fixed_number_of_queries(
     # session, user; module, topics, prerequisites, checkpoints; progress, ticks, active plan,
     # its item, notes, sessions, their total, confidence ratings, timer; the record,
     # experiments and review sections; then the ledger: its items, the learner's entries, their
-    # history, the passes' statuses, minutes per pass, runs to link
+    # history, the passes' statuses, minutes per pass, runs to link; the mentors' sections
     with django_assert_num_queries(
         15
         + record.MODULE_QUERIES
         + experiments.MODULE_QUERIES
         + review.MODULE_QUERIES
         + papers.MODULE_QUERIES
+        + mentor_sections.PAGE_QUERIES
     ):
         response = client.get(paper.get_absolute_url())
     assert response.status_code == 200

@@ -432,9 +432,10 @@ def test_loop_refuses_now_and_dry_run():
 
 # --- query counts ---------------------------------------------------------------------------------
 
-# Once per run: missing schedules, in-doubt rows, stranded rows, retries, the due ids, one batch
-# of due schedules with their learners.
-RUN_QUERIES = 6
+# Once per run: missing schedules, missing mentor digests, in-doubt rows, stranded rows,
+# retries, the due ids, one batch of due schedules with their learners, the due digests' ids,
+# the review-request batches that are due.
+RUN_QUERIES = 9
 # Per learner: the claim (savepoint, conditional UPDATE, savepoint, INSERT, two releases: in a
 # test the transaction is a savepoint), the queued email with its learner, the report, the
 # UPDATE to sending, the UPDATE to sent.

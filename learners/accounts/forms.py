@@ -259,6 +259,7 @@ class SettingsForm(PlainLabels, forms.ModelForm):
             "weekly_email",
             "weekly_email_weekday",
             "weekly_email_hour",
+            "mentor_digest",
             "daily_reviews",
         )
         labels = {
@@ -266,8 +267,11 @@ class SettingsForm(PlainLabels, forms.ModelForm):
             "weekly_hours_target": "Weekly hours target",
             "weekly_email": "Send me the weekly progress email",
             "weekly_email_weekday": "Day",
+            "mentor_digest": "Send me the mentor digest while I mentor someone",
         }
         help_texts = {
+            "mentor_digest": "Mondays at 08:00 in your time zone: every learner you mentor, "
+            "their week and their open review requests.",
             "display_name": "Shown in the header and in your emails. Leave it empty to use "
             "your email address.",
             "weekly_hours_target": "Hours a week you mean to study, from 0.5 to 80.",

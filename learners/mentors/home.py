@@ -7,7 +7,7 @@ beside the target, the pace line) and how lately they did anything; a learner wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,6 +35,8 @@ class LearnerRow:
     forecast: Forecast | None
     hours_this_week: Decimal
     last_activity: date | None
+    # Minutes studied by day (the learner's calendar) since the earliest day the rows needed.
+    minutes: dict[date, int] = field(default_factory=dict)
 
     @property
     def week_number(self) -> int:
@@ -68,8 +70,11 @@ class LearnerRow:
         return min(100, round(float(self.hours_this_week) / float(self.plan.weekly_hours) * 100))
 
 
-def rows_for(mentor: User, now: datetime | None = None) -> list[LearnerRow]:
-    """Every learner `mentor` mentors now, in about a dozen queries however many there are."""
+def rows_for(
+    mentor: User, now: datetime | None = None, *, since: date | None = None
+) -> list[LearnerRow]:
+    """Every learner `mentor` mentors now, in about a dozen queries however many there are.
+    `since`: read each row's minutes by day from then on at least (the digest's week)."""
     now = now or timezone.now()
     mentorships = list(
         Mentorship.objects.of_mentor(mentor)
@@ -94,7 +99,9 @@ def rows_for(mentor: User, now: datetime | None = None) -> list[LearnerRow]:
     shared = {m.pk: _shared_plan(m, plans.get(m.learner_id)) for m in mentorships}
     states = load_plan_states([plan for plan in shared.values() if plan is not None])
     earliest = min(
-        [week_start(day) for day in today.values()] + [plan.start_date for plan in plans.values()]
+        [week_start(day) for day in today.values()]
+        + [plan.start_date for plan in plans.values()]
+        + ([since] if since else [])
     )
     # Minutes by learner and day since the earliest day any row needs (one query).
     minutes: dict[int, dict[date, int]] = {pk: {} for pk in learners}
@@ -128,6 +135,7 @@ def rows_for(mentor: User, now: datetime | None = None) -> list[LearnerRow]:
                 forecast=forecast,
                 hours_this_week=Decimal(week) / 60,
                 last_activity=last.get(learner.pk),
+                minutes=minutes[learner.pk],
             )
         )
     return rows

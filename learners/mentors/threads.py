@@ -194,7 +194,7 @@ def ask(mentorship: Mentorship, subject: Subject, question: str) -> ReviewReques
             if getattr(mentorship, scope) == Share.MARKED and not row.shared_with_mentors:
                 row.shared_with_mentors = True
                 row.save(update_fields=["shared_with_mentors"])
-        return ReviewRequest.objects.create(
+        review = ReviewRequest.objects.create(
             mentorship=mentorship,
             kind=subject.kind,
             checkpoint=subject.checkpoint,
@@ -203,6 +203,15 @@ def ask(mentorship: Mentorship, subject: Subject, question: str) -> ReviewReques
             failure=subject.failure,
             question=question,
         )
+        # The mentor's email about it, batched by the hour (learners/mentors/notify.py).
+        transaction.on_commit(lambda: _schedule_email(review))
+        return review
+
+
+def _schedule_email(review: ReviewRequest) -> None:
+    from learners.mentors import notify
+
+    notify.schedule(review)
 
 
 def reply(review: ReviewRequest, author: User, body: str, answered: bool = False) -> Comment:

@@ -1,4 +1,9 @@
-"""The weekly progress email: each learner's next send time, and one record per week sent.
+"""The weekly emails: each person's next send times, and one record per email and week sent.
+
+Two kinds of weekly email share this machinery (`Kind`): the learner's progress email, and the
+mentor's digest about the learners they mentor (learners/weekly/digest.py). A schedule row holds
+both next send times (`next_send_at`, `next_digest_at`); a WeeklyEmail row is one email of one
+kind for one week, whoever it goes to (`learner` is the recipient: for a digest, the mentor).
 
 How a week's email moves through its states (learners/weekly/sender.py does the moving):
 
@@ -28,40 +33,88 @@ from learners.record.models import Failure
 from learners.weekly.schedule import Slot, rescheduled
 
 
-class WeeklyScheduleQuerySet(models.QuerySet):
-    def due(self, now: datetime) -> WeeklyScheduleQuerySet:
-        """Schedules whose time has come, of learners who still want the email."""
-        return self.filter(
-            next_send_at__lte=now, learner__weekly_email=True, learner__is_active=True
-        )
+class Kind(models.TextChoices):
+    PROGRESS = "progress", "Weekly progress email"
+    DIGEST = "digest", "Mentor digest"
 
-    def with_learner(self) -> WeeklyScheduleQuerySet:
-        """The learner's schedule preferences and whether they have an active plan: the
-        claim needs nothing else."""
-        return self.select_related("learner").annotate(
-            has_plan=Exists(
+
+# The schedule's column holding each kind's next send time.
+COLUMN = {Kind.PROGRESS: "next_send_at", Kind.DIGEST: "next_digest_at"}
+
+
+def slot_for(kind: str, user) -> Slot:
+    """When `kind` goes to `user`: their chosen day and hour, or (the digest) Monday 08:00 on
+    their clock."""
+    return Slot.of(user) if kind == Kind.PROGRESS else Slot.digest(user)
+
+
+def wants(kind: str, user) -> bool:
+    wanted = user.weekly_email if kind == Kind.PROGRESS else user.mentor_digest
+    return wanted and user.is_active
+
+
+def mentors_now():
+    """Active mentorships with an active learner, for `Exists(...)` by mentor."""
+    from learners.mentors.models import Mentorship
+
+    return Mentorship.objects.active().filter(learner__is_active=True)
+
+
+class WeeklyScheduleQuerySet(models.QuerySet):
+    def due(self, now: datetime, kind: str = Kind.PROGRESS) -> WeeklyScheduleQuerySet:
+        """Schedules whose time has come for `kind`, of people who still want it."""
+        wanted = "learner__weekly_email" if kind == Kind.PROGRESS else "learner__mentor_digest"
+        return self.filter(**{f"{COLUMN[kind]}__lte": now, wanted: True}, learner__is_active=True)
+
+    def with_learner(self, kind: str = Kind.PROGRESS) -> WeeklyScheduleQuerySet:
+        """The recipient's schedule preferences and whether there is anything to report on (an
+        active plan; for a digest, a learner mentored now): the claim needs nothing else."""
+        if kind == Kind.DIGEST:
+            something = Exists(mentors_now().filter(mentor=OuterRef("learner")))
+        else:
+            something = Exists(
                 Plan.objects.filter(learner=OuterRef("learner"), status=PlanStatus.ACTIVE)
             )
-        )
+        return self.select_related("learner").annotate(has_plan=something)
 
     def follow(self, learner, now: datetime | None = None, *, created: bool = False) -> None:
-        """Move the learner's next send time to follow their saved preferences
-        (learners.weekly.schedule.rescheduled says where, and why)."""
+        """Move the learner's next send times to follow their saved preferences
+        (learners.weekly.schedule.rescheduled says where, and why). A digest that isn't
+        scheduled yet stays so: the sender schedules it once they mentor someone."""
         now = now or timezone.now()
-        current = None
+        current = digest = None
         if not created:
-            current = self.filter(learner=learner).values_list("next_send_at", flat=True).first()
+            current, digest = self.filter(learner=learner).values_list(
+                "next_send_at", "next_digest_at"
+            ).first() or (None, None)
 
-        def already_sent(monday: date) -> bool:
-            return WeeklyEmail.objects.filter(learner=learner, week_start=monday).exists()
+        def already_sent(kind: str):
+            def sent(monday: date) -> bool:
+                return WeeklyEmail.objects.filter(
+                    learner=learner, kind=kind, week_start=monday
+                ).exists()
 
-        new = rescheduled(learner, current, now, already_sent)
+            return sent
+
+        new = rescheduled(learner, current, now, already_sent(Kind.PROGRESS))
+        new_digest = None
+        if digest is not None:
+            new_digest = rescheduled(
+                learner,
+                digest,
+                now,
+                already_sent(Kind.DIGEST),
+                slot=Slot.digest(learner),
+                wanted=wants(Kind.DIGEST, learner),
+            )
         if created:
             self.bulk_create(
                 [WeeklySchedule(learner=learner, next_send_at=new)], ignore_conflicts=True
             )
-        elif new != current:
-            self.update_or_create(learner=learner, defaults={"next_send_at": new})
+        elif (new, new_digest) != (current, digest):
+            self.update_or_create(
+                learner=learner, defaults={"next_send_at": new, "next_digest_at": new_digest}
+            )
 
     def add_missing(self, now: datetime) -> int:
         """Schedules for learners who have none (made in bulk, or before this app): their
@@ -77,7 +130,40 @@ class WeeklyScheduleQuerySet(models.QuerySet):
         ]
         # Ignore conflicts: another sender, or a settings save, may add the same row first.
         self.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        return len(rows)
+        return len(rows) + self._add_missing_digests(now)
+
+    def _add_missing_digests(self, now: datetime) -> int:
+        """A digest for everyone who mentors someone now and has none scheduled: the first at
+        their first Monday 08:00 from now on (no digest at once about a week gone by). One
+        query when nobody is missing."""
+        from learners.models import User
+
+        missing = list(
+            User.objects.filter(mentor_digest=True, is_active=True)
+            .filter(Exists(mentors_now().filter(mentor=OuterRef("pk"))))
+            .filter(
+                Q(weekly_schedule__isnull=True) | Q(weekly_schedule__next_digest_at__isnull=True)
+            )
+            .select_related("weekly_schedule")
+        )
+        added = 0
+        for user in missing:
+            first = Slot.digest(user).next_after(now)
+            # Conditional: a run at the same moment may have scheduled it first.
+            added += self.filter(learner=user, next_digest_at__isnull=True).update(
+                next_digest_at=first
+            )
+        new = [
+            WeeklySchedule(
+                learner=user,
+                next_send_at=Slot.of(user).next_after(now) if user.weekly_email else None,
+                next_digest_at=Slot.digest(user).next_after(now),
+            )
+            for user in missing
+            if not hasattr(user, "weekly_schedule")
+        ]
+        self.bulk_create(new, ignore_conflicts=True)
+        return added + len(new)
 
 
 @owned
@@ -91,6 +177,9 @@ class WeeklySchedule(models.Model):
     # NULL: nothing is due (the learner turned the email off). Indexed for the sender's due
     # query: `next_send_at <= now`.
     next_send_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The mentor digest's: NULL while they mentor nobody (or turned it off). Indexed for the
+    # sender's due query: `next_digest_at <= now`.
+    next_digest_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = WeeklyScheduleQuerySet.as_manager()
 
@@ -114,11 +203,14 @@ UNFINISHED = [Delivery.QUEUED, Delivery.SENDING, Delivery.FAILED]
 
 @owned
 class WeeklyEmail(models.Model):
-    """One per learner and week: the database makes a second email for a week impossible."""
+    """One per recipient, kind and week: the database makes a second email for a week
+    impossible."""
 
+    # The recipient: the learner, or for a digest the mentor.
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_emails"
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PROGRESS)
     week_start = models.DateField()  # Monday of the week the email reports on, learner's calendar
     status = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.QUEUED)
     # When the status last changed, on the sender's clock: the leases on queued and sending
@@ -142,7 +234,7 @@ class WeeklyEmail(models.Model):
         ordering = ["-week_start"]
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "week_start"], name="weekly_email_once_a_week"
+                fields=["learner", "kind", "week_start"], name="weekly_email_once_a_week"
             ),
         ]
         indexes = [

@@ -24,6 +24,8 @@ from curriculum.models import Checkpoint, Module
 from learners.experiments.compare import format_number
 from learners.experiments.models import ModuleMetric, Run, RunMetric
 from learners.lib.weeks import WEEK, local_date, week_bounds, week_start
+from learners.mentors.models import Comment
+from learners.mentors.threads import link_for
 from learners.models import CheckpointTick, Plan, Status, User
 from learners.papers import ledger as papers_ledger
 from learners.plans import reentry
@@ -49,8 +51,9 @@ FAILURES_SHOWN = 5
 # Queries for a learner with an active plan: plan; plan state (5); minutes by day; hours logged
 # since the start; the plan's pauses; checkpoints ticked; failures and lessons; the reminder;
 # runs; the best change; the week's reviews and the memory of the reviewed cards (2); the
-# papers in progress with their ledgers' counts, and the entries checked this week.
-REPORT_QUERIES = 16 + papers_ledger.WEEK_QUERIES
+# papers in progress with their ledgers' counts, and the entries checked this week; the
+# mentors' comments and answers of the week.
+REPORT_QUERIES = 17 + papers_ledger.WEEK_QUERIES
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,36 @@ class Highlight:
         )
 
 
+@dataclass(frozen=True)
+class MentorWord:
+    """A mentor's comment or answer of the week, on the learner's record."""
+
+    comment: Comment
+    link: str  # absolute: where it is
+
+    @property
+    def author(self) -> str:
+        return self.comment.author_name
+
+    @property
+    def verb(self) -> str:
+        return "answered" if self.comment.request_id else "commented on"
+
+    @property
+    def on(self) -> str:
+        """What it is on: 'your failure “Loss went NaN”', 'your note on Tokenizers'."""
+        comment = self.comment
+        if comment.request_id:
+            return f"your review request ({comment.request.get_kind_display().lower()})"
+        if comment.failure_id:
+            return f"your failure “{comment.failure.title}”"
+        if comment.run_id:
+            return f"your run “{comment.run.name}”"
+        if comment.note_id:
+            return f"your note on {comment.note.module.title}"
+        return comment.module.title
+
+
 @dataclass
 class WeeklyReport:
     learner: User
@@ -150,6 +183,7 @@ class WeeklyReport:
     reviews: WeekOfReviews | None = None
     papers: papers_ledger.WeekOfPapers | None = None
     paused_until: date | None = None  # the plan is paused as the email goes out
+    from_mentors: list[MentorWord] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -158,13 +192,7 @@ class WeeklyReport:
 
     @property
     def week_text(self) -> str:
-        """'2 – 8 March', '23 February – 1 March', '29 December 2025 – 4 January 2026'."""
-        first, last = self.week_start, self.week_end
-        if first.year != last.year:
-            return f"{dateformat.format(first, 'j F Y')} – {dateformat.format(last, 'j F Y')}"
-        if first.month != last.month:
-            return f"{dateformat.format(first, 'j F')} – {dateformat.format(last, 'j F')}"
-        return f"{first.day} – {dateformat.format(last, 'j F')}"
+        return week_text(self.week_start)
 
     @property
     def plan_week(self) -> int:
@@ -392,16 +420,36 @@ def build_report(learner: User, monday: date, now: datetime) -> WeeklyReport | N
         reviews=review_summary.for_week(learner, first, end, now),
         papers=papers_ledger.for_week(learner, first, end),
         paused_until=paused.resumes_on if paused else None,
+        from_mentors=from_mentors(learner, first, end),
         links=links_for(learner, state),
     )
+
+
+def from_mentors(learner: User, first: datetime, end: datetime) -> list[MentorWord]:
+    """The mentors' comments and answers written this week on the learner's record, oldest
+    first, without those the learner hid. One query."""
+    comments = (
+        Comment.objects.filter(
+            mentorship__learner=learner,
+            by_mentor=True,
+            hidden_at=None,
+            created_at__gte=first,
+            created_at__lt=end,
+        )
+        .select_related("note__module", "failure", "run", "module", "request")
+        .order_by("created_at", "id")
+    )
+    return [MentorWord(comment, absolute_url(link_for(comment))) for comment in comments]
 
 
 def _announced(learner: User, pause) -> bool:
     """Whether an email went out (or is on its way) since the pause began."""
     from learners.weekly.models import Delivery, WeeklyEmail
+    from learners.weekly.models import Kind as EmailKind
 
     return WeeklyEmail.objects.filter(
         learner=learner,
+        kind=EmailKind.PROGRESS,
         created_at__gte=pause.created_at,
         status__in=[Delivery.SENT, Delivery.SENDING, Delivery.UNKNOWN],
     ).exists()
@@ -458,10 +506,12 @@ def spaced_reminder(learner: User, monday: date, now: datetime) -> Failure | Non
     schedule: of the lesson cards due by the end of the coming week (and not brought back in
     the last REMINDER_GAP_WEEKS emails' weeks), the one the learner is most likely to have
     forgotten. One query."""
+    from learners.weekly.models import Kind as EmailKind
     from learners.weekly.models import WeeklyEmail
 
     recently = WeeklyEmail.objects.filter(
         learner=learner,
+        kind=EmailKind.PROGRESS,
         reminder=OuterRef("failure"),
         week_start__gte=monday - WEEK * REMINDER_GAP_WEEKS,
         week_start__lt=monday,
@@ -503,6 +553,16 @@ def links_for(learner: User, state: PlanState) -> dict[str, str]:
             reverse("module_detail", args=[state.next_up.module.slug])
         )
     return links
+
+
+def week_text(monday: date) -> str:
+    """'2 – 8 March', '23 February – 1 March', '29 December 2025 – 4 January 2026'."""
+    first, last = monday, monday + timedelta(days=6)
+    if first.year != last.year:
+        return f"{dateformat.format(first, 'j F Y')} – {dateformat.format(last, 'j F Y')}"
+    if first.month != last.month:
+        return f"{dateformat.format(first, 'j F')} – {dateformat.format(last, 'j F')}"
+    return f"{first.day} – {dateformat.format(last, 'j F')}"
 
 
 def rounded(hours: Decimal) -> Decimal:

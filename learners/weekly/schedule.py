@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from learners.lib.weeks import WEEK, local_date, previous_week, week_start
 
+DIGEST_HOUR = 8
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -34,6 +36,11 @@ class Slot:
     @classmethod
     def of(cls, learner) -> Slot:
         return cls(learner.weekly_email_weekday, learner.weekly_email_hour, learner.tz)
+
+    @classmethod
+    def digest(cls, mentor) -> Slot:
+        """The mentor digest's: Monday at DIGEST_HOUR on the mentor's own clock."""
+        return cls(0, DIGEST_HOUR, mentor.tz)
 
     def on(self, day: date) -> datetime:
         """The slot on `day` (which should be the chosen weekday), in UTC."""
@@ -64,7 +71,15 @@ class Slot:
         return previous_week(local_date(slot, self.tz))[0]
 
 
-def rescheduled(learner, current: datetime | None, now: datetime, already_sent) -> datetime | None:
+def rescheduled(
+    learner,
+    current: datetime | None,
+    now: datetime,
+    already_sent,
+    *,
+    slot: Slot | None = None,
+    wanted: bool | None = None,
+) -> datetime | None:
     """Where a learner's next send time goes after their preferences were saved.
 
     - Email off (or account inactive): nothing is due.
@@ -77,11 +92,14 @@ def rescheduled(learner, current: datetime | None, now: datetime, already_sent) 
       Saving unchanged settings therefore never moves an owed email either.
 
     A second email for a week stays impossible whatever this returns: WeeklyEmail is unique
-    per learner and week.
+    per learner, kind and week. `slot` and `wanted` are the progress email's unless given (the
+    mentor digest passes its own).
     """
-    if not learner.weekly_email or not learner.is_active:
+    if wanted is None:
+        wanted = learner.weekly_email and learner.is_active
+    if not wanted:
         return None
-    slot = Slot.of(learner)
+    slot = slot or Slot.of(learner)
     upcoming = slot.next_after(now)
     if current is None:
         return upcoming

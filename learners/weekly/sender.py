@@ -24,6 +24,13 @@ message is with the SMTP server, and if the process dies there, nobody can tell 
 server accepted it. Such a row is marked `unknown` and never resent (at most once wins over
 at least once: "never twice"). So a sender killed mid-run loses at most the one message it was
 handing over at that instant (per process), and sends nobody two. See docs/email.md.
+
+The mentor digest (`Kind.DIGEST`, learners/weekly/digest.py) goes through the same steps: its
+own column on the schedule (`next_digest_at`, Monday 08:00 on the mentor's clock), its own
+WeeklyEmail rows (unique per mentor, kind and week), the same task, states, leases and retries.
+Only the claim's test differs (someone mentored now, instead of an active plan) and what is
+built. A run also sweeps the review-request emails that are due (learners/mentors/notify.py),
+so one clock serves every scheduled email.
 """
 
 from __future__ import annotations
@@ -39,9 +46,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from learners.lib import mail
-from learners.weekly.models import Delivery, WeeklyEmail, WeeklySchedule
+from learners.weekly.models import (
+    COLUMN,
+    Delivery,
+    Kind,
+    WeeklyEmail,
+    WeeklySchedule,
+    slot_for,
+    wants,
+)
 from learners.weekly.report import CHART_HEIGHT, WeeklyReport, build_report
-from learners.weekly.schedule import Slot
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +91,9 @@ class RunReport:
     claimed: int = 0
     lost_to_another_sender: int = 0
     no_plan: int = 0
+    no_learners: int = 0  # mentor digests claimed for a mentor who mentors nobody now
+    digests_sent: int = 0
+    review_emails: int = 0  # review-request emails sent (or queued) by the sweep
     already_handled: int = 0
     requeued: int = 0
     retried: int = 0
@@ -87,10 +104,12 @@ class RunReport:
     def summary(self) -> str:
         parts = [f"sent {self.outcomes[Outcome.SENT]}"]
         for label, value in (
+            ("of them mentor digests", self.digests_sent),
             ("failed, will retry", self.outcomes[Outcome.FAILED]),
             ("gave up", self.outcomes[Outcome.GAVE_UP]),
             ("claimed by another sender", self.lost_to_another_sender),
             ("no active plan", self.no_plan),
+            ("mentor digest with no learners", self.no_learners),
             ("week already handled", self.already_handled),
             ("skipped (unsubscribed or plan ended)", self.outcomes[Outcome.SKIPPED]),
             ("taken by another task", self.outcomes[Outcome.NOT_QUEUED]),
@@ -99,6 +118,7 @@ class RunReport:
             ("stranded and queued again", self.requeued),
             ("in doubt, marked unknown", self.marked_unknown),
             ("schedules added", self.schedules_added),
+            ("review-request emails", self.review_emails),
         ):
             if value:
                 parts.append(f"{label} {value}")
@@ -120,7 +140,7 @@ def run_once(now: datetime, *, should_stop: Callable[[], bool] = lambda: False) 
     report = RunReport(now=now)
     offset = (now - timezone.now()).total_seconds()
 
-    def enqueue(email_id: int) -> None:
+    def enqueue(email_id: int, kind: str = Kind.PROGRESS) -> None:
         result = send_weekly_email.enqueue(email_id, offset)
         if result.is_finished:  # the immediate backend ran it already
             if result.errors:
@@ -130,6 +150,8 @@ def run_once(now: datetime, *, should_stop: Callable[[], bool] = lambda: False) 
                 )
             else:
                 report.outcomes[result.return_value] += 1
+                if kind == Kind.DIGEST and result.return_value == Outcome.SENT:
+                    report.digests_sent += 1
 
     with mail.shared_outbox():
         report.schedules_added = WeeklySchedule.objects.add_missing(now)
@@ -140,49 +162,71 @@ def run_once(now: datetime, *, should_stop: Callable[[], bool] = lambda: False) 
         for email_id in requeue_failed(now):
             report.retried += 1
             enqueue(email_id)
-        due = list(
-            WeeklySchedule.objects.due(now)
-            .order_by("next_send_at", "pk")
-            .values_list("pk", flat=True)
-        )
-        for start in range(0, len(due), CLAIM_BATCH):
-            batch = (
-                WeeklySchedule.objects.due(now)
-                .filter(pk__in=due[start : start + CLAIM_BATCH])
-                .with_learner()
-                .order_by("next_send_at", "pk")
+        for kind in (Kind.PROGRESS, Kind.DIGEST):
+            column = COLUMN[kind]
+            due = list(
+                WeeklySchedule.objects.due(now, kind)
+                .order_by(column, "pk")
+                .values_list("pk", flat=True)
             )
-            for schedule in batch:
-                if should_stop():
-                    report.stopped_early = True
-                    return report
-                email_id = claim(schedule, now, report)
-                if email_id is not None:
-                    enqueue(email_id)
+            for start in range(0, len(due), CLAIM_BATCH):
+                batch = (
+                    WeeklySchedule.objects.due(now, kind)
+                    .filter(pk__in=due[start : start + CLAIM_BATCH])
+                    .with_learner(kind)
+                    .order_by(column, "pk")
+                )
+                for schedule in batch:
+                    if should_stop():
+                        report.stopped_early = True
+                        return report
+                    email_id = claim(schedule, now, report, kind)
+                    if email_id is not None:
+                        enqueue(email_id, kind)
+        report.review_emails = _sweep_review_requests(now)
     return report
 
 
-def claim(schedule: WeeklySchedule, now: datetime, report: RunReport) -> int | None:
-    """Claim one due learner: move the schedule forward and record the week's email as queued,
-    in one transaction. Returns the email's id, or None when there is nothing to send."""
+def _sweep_review_requests(now: datetime) -> int:
+    from learners.mentors import notify
+
+    return notify.sweep(now)
+
+
+def claim(
+    schedule: WeeklySchedule, now: datetime, report: RunReport, kind: str = Kind.PROGRESS
+) -> int | None:
+    """Claim one due recipient: move the schedule forward and record the week's email as
+    queued, in one transaction. Returns the email's id, or None when there is nothing to send."""
     learner = schedule.learner
-    slot = Slot.of(learner)
+    slot = slot_for(kind, learner)
     serving = slot.latest_at_or_before(now)
     monday = slot.report_week(serving)
+    column = COLUMN[kind]
+    # A mentor who mentors nobody now has no digest scheduled until they do again (the run's
+    # `add_missing` schedules it then, from that moment on).
+    upcoming = slot.next_after(now) if schedule.has_plan or kind == Kind.PROGRESS else None
     with transaction.atomic():
         won = WeeklySchedule.objects.filter(
-            pk=schedule.pk, next_send_at=schedule.next_send_at
-        ).update(next_send_at=slot.next_after(now))
+            pk=schedule.pk, **{column: getattr(schedule, column)}
+        ).update(**{column: upcoming})
         if not won:
             report.lost_to_another_sender += 1
             return None
         if not schedule.has_plan:
-            report.no_plan += 1
+            if kind == Kind.DIGEST:
+                report.no_learners += 1
+            else:
+                report.no_plan += 1
             return None
         try:
             with transaction.atomic():
                 email = WeeklyEmail.objects.create(
-                    learner=learner, week_start=monday, status=Delivery.QUEUED, status_at=now
+                    learner=learner,
+                    kind=kind,
+                    week_start=monday,
+                    status=Delivery.QUEUED,
+                    status_at=now,
                 )
         except IntegrityError:
             # This week's email exists (sent, or on its way): the claim still stands, so the
@@ -263,6 +307,21 @@ def weekly_message(report: WeeklyReport):
     )
 
 
+def _build(email: WeeklyEmail, now: datetime):
+    """The email's report (or digest) and its message; (None, None) when nothing is to be sent
+    any more (unsubscribed, the plan ended, nobody mentored)."""
+    learner = email.learner
+    if not wants(email.kind, learner):
+        return None, None
+    if email.kind == Kind.DIGEST:
+        from learners.weekly.digest import build_digest, digest_message
+
+        digest = build_digest(learner, email.week_start, now)
+        return digest, digest_message(digest) if digest else None
+    report = build_report(learner, email.week_start, now)
+    return report, weekly_message(report) if report else None
+
+
 def deliver(email_id: int, now: datetime) -> str:
     """Build, mark sending, hand to SMTP, mark sent (or failed, or gave up)."""
     email = (
@@ -272,14 +331,8 @@ def deliver(email_id: int, now: datetime) -> str:
     )
     if email is None:
         return Outcome.NOT_QUEUED
-    learner = email.learner
     try:
-        report = (
-            build_report(learner, email.week_start, now)
-            if learner.weekly_email and learner.is_active
-            else None
-        )
-        outgoing = weekly_message(report) if report else None
+        report, outgoing = _build(email, now)
     except Exception as error:
         # A bug or a database error while building: counted as an attempt, so it is retried
         # a bounded number of times rather than requeued forever.
@@ -303,7 +356,7 @@ def deliver(email_id: int, now: datetime) -> str:
         attempts=F("attempts") + 1,
         subject=report.subject[:300],
         message_id=outgoing.extra_headers["Message-ID"],
-        reminder=report.reminder,
+        reminder=getattr(report, "reminder", None),
     ):
         return Outcome.NOT_QUEUED
     attempts = email.attempts + 1
@@ -352,6 +405,28 @@ def _failed(email: WeeklyEmail, attempts: int, error: Exception, now: datetime) 
 # --- dry run ---------------------------------------------------------------------------------
 
 
+def _planned(schedule: WeeklySchedule, kind: str, now: datetime) -> Planned:
+    learner = schedule.learner
+    slot = slot_for(kind, learner)
+    serving = slot.latest_at_or_before(now)
+    monday = slot.report_week(serving)
+    local = timezone.localtime(serving, slot.tz).strftime("%a %d %b %H:%M %Z")
+    nothing = "nothing: no active plan" if kind == Kind.PROGRESS else "nothing: mentors nobody"
+    if not schedule.has_plan:
+        what = nothing
+    elif WeeklyEmail.objects.filter(learner=learner, kind=kind, week_start=monday).exists():
+        what = "nothing: this week's email exists already"
+    else:
+        if kind == Kind.DIGEST:
+            from learners.weekly.digest import build_digest
+
+            built = build_digest(learner, monday, now)
+        else:
+            built = build_report(learner, monday, now)
+        what = built.subject if built else nothing
+    return Planned(learner.email, local, monday.isoformat(), what)
+
+
 @dataclass(frozen=True)
 class Planned:
     email: str
@@ -363,20 +438,10 @@ class Planned:
 def dry_run(now: datetime) -> list[Planned]:
     """Who would get what at `now`, writing nothing. Builds each email to show its subject."""
     planned = []
-    for schedule in WeeklySchedule.objects.due(now).with_learner().order_by("next_send_at", "pk"):
-        learner = schedule.learner
-        slot = Slot.of(learner)
-        serving = slot.latest_at_or_before(now)
-        monday = slot.report_week(serving)
-        local = timezone.localtime(serving, slot.tz).strftime("%a %d %b %H:%M %Z")
-        if not schedule.has_plan:
-            what = "nothing: no active plan"
-        elif WeeklyEmail.objects.filter(learner=learner, week_start=monday).exists():
-            what = "nothing: this week's email exists already"
-        else:
-            report = build_report(learner, monday, now)
-            what = report.subject if report else "nothing: no active plan"
-        planned.append(Planned(learner.email, local, monday.isoformat(), what))
+    for kind in (Kind.PROGRESS, Kind.DIGEST):
+        due = WeeklySchedule.objects.due(now, kind).with_learner(kind)
+        for schedule in due.order_by(COLUMN[kind], "pk"):
+            planned.append(_planned(schedule, kind, now))
     for email in WeeklyEmail.objects.filter(
         status=Delivery.FAILED, retry_at__lte=now
     ).select_related("learner"):

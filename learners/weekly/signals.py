@@ -6,7 +6,14 @@ from __future__ import annotations
 # Saving any of these can move the next send time; other saves (last_login on every login, a
 # new display name alone) cost no query.
 SCHEDULE_FIELDS = frozenset(
-    {"weekly_email", "weekly_email_weekday", "weekly_email_hour", "time_zone", "is_active"}
+    {
+        "weekly_email",
+        "weekly_email_weekday",
+        "weekly_email_hour",
+        "time_zone",
+        "is_active",
+        "mentor_digest",
+    }
 )
 
 

@@ -25,7 +25,7 @@ from learners.lib.weeks import local_date, previous_week
 from learners.models import User
 from learners.weekly.report import WeeklyReport, build_report
 from learners.weekly.sender import render_weekly
-from learners.weekly.tokens import learner_id_for
+from learners.weekly.tokens import DIGEST_SALT, SALT, learner_id_for
 
 # The email's own document: styles inline (mail clients need them), nothing else at all. No
 # script, no network request (images, fonts, forms), framed only by our own preview page, and
@@ -110,11 +110,18 @@ def preview_body(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _learner_for_token(token: str) -> User:
-    learner_id = learner_id_for(token)
+def _learner_for_token(token: str, salt: str = SALT) -> User:
+    learner_id = learner_id_for(token, salt)
     if learner_id is None:
         raise Http404("This unsubscribe link is not valid.")
     return get_object_or_404(User, pk=learner_id, is_active=True)
+
+
+# Each email's unsubscribe link: its token's salt, the switch it turns off, the page's words.
+STREAMS = {
+    "weekly": (SALT, "weekly_email", "the weekly progress email", "weekly_unsubscribe"),
+    "digest": (DIGEST_SALT, "mentor_digest", "the mentor digest", "digest_unsubscribe"),
+}
 
 
 # The signed token in the URL is the credential; a mail client's one-click POST (RFC 8058)
@@ -122,16 +129,27 @@ def _learner_for_token(token: str) -> User:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    learner = _learner_for_token(token)
+    return _unsubscribe(request, token, "weekly")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The mentor digest alone: the mentor's own weekly progress email is left as it is."""
+    return _unsubscribe(request, token, "digest")
+
+
+def _unsubscribe(request: HttpRequest, token: str, stream: str) -> HttpResponse:
+    salt, switch, what, url_name = STREAMS[stream]
+    learner = _learner_for_token(token, salt)
     if request.method == "POST":
-        if learner.weekly_email:
-            learner.weekly_email = False
-            learner.save(update_fields=["weekly_email"])
+        if getattr(learner, switch):
+            setattr(learner, switch, False)
+            learner.save(update_fields=[switch])
         if request.POST.get("List-Unsubscribe") == "One-Click":
             # The mail client's own request: a plain 200, no redirect to follow.
             return HttpResponse(
-                "Unsubscribed from the weekly progress email.\n",
-                content_type="text/plain; charset=utf-8",
+                f"Unsubscribed from {what}.\n", content_type="text/plain; charset=utf-8"
             )
         return redirect(request.path)
     # GET only asks: mail scanners open every link in a message, and must not unsubscribe.
@@ -140,9 +158,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "weekly/unsubscribe.html",
         {
             "learner": learner,
-            "subscribed": learner.weekly_email,
+            "subscribed": getattr(learner, switch),
             "address": masked(learner.email),
             "token": token,
+            "what": what,
+            "action": reverse(url_name, args=[token]),
+            "digest": stream == "digest",
         },
     )
 
