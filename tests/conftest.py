@@ -138,6 +138,25 @@ def bob(db):
     return make_learner("bob@example.com", display_name="Bob")
 
 
+@pytest.fixture
+def demo_mentorship(db):
+    """What `make run` seeds: the real curriculum, its tracks, the demo learner and their
+    mentor. The demo mentor's one mentorship."""
+    import io
+
+    from django.core.management import call_command
+
+    from curriculum.seed import seed_lists
+    from learners.mentors.demo import MENTOR_EMAIL
+    from learners.models import User
+    from tests.curriculum_helpers import load
+
+    load(REPO / "curriculum" / "content")
+    seed_lists()
+    call_command("seed_demo", stdout=io.StringIO())
+    return User.objects.get(email=MENTOR_EMAIL).mentoring.get()
+
+
 def log_in(page, user, base_url: str) -> None:
     """Give the browser a logged-in session for `user`, without going through the form."""
     from django.conf import settings

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
@@ -206,20 +205,9 @@ def test_no_one_else_reads_it(client, alice, bob, record):
         assert client.get(url).status_code == 404, url
 
 
-def test_the_demo_mentor_reads_the_demo_learners_shared_record(client):
-    from django.core.management import call_command
-
-    from curriculum.seed import seed_lists
-    from learners.mentors.demo import MENTOR_EMAIL
-    from tests.conftest import REPO
-    from tests.curriculum_helpers import load
-
-    load(REPO / "curriculum" / "content")
-    seed_lists()
-    call_command("seed_demo", stdout=io.StringIO())
-    mentor = User.objects.get(email=MENTOR_EMAIL)
-    mentorship = mentor.mentoring.get()
-    client.force_login(mentor)
+def test_the_demo_mentor_reads_the_demo_learners_shared_record(client, demo_mentorship):
+    mentorship = demo_mentorship
+    client.force_login(mentorship.mentor)
     home = client.get("/mentoring/").text
     assert "Alex (demo)" in home and "week" in home
     failures = client.get(f"/mentoring/{mentorship.pk}/failures/").text

@@ -531,6 +531,27 @@ def test_an_account_with_only_settings_and_a_token_can_import(exported, carol):
         ("record.failure", 0, {"title": "x" * 201}, "at most 200 characters"),
         ("experiments.run", 0, {"seed": 2**70}, "value"),
         ("learners.moduleprogress", 1, {"module": "m-0000"}, "contradicts itself"),
+        # A TextField's max_length binds only its form; the import holds the same bound.
+        ("learners.note", 0, {"body": "x" * 20_001}, "at most 20000 characters (it has 20001)"),
+        ("record.failure", 0, {"lesson": "x" * 20_001}, "lesson: Ensure this value has at most"),
+        # The mentors' rows (format 4): each refused with its row and field named.
+        ("mentors.comment", 0, {"body": "x" * 5_001}, "comment #1: body: Ensure this value"),
+        ("mentors.comment", 0, {"body": ""}, "body: This field cannot be blank"),
+        ("mentors.comment", 0, {"note": 1}, "contradicts itself"),  # on two things at once
+        ("mentors.comment", 0, {"failure": None}, "contradicts itself"),  # on nothing
+        ("mentors.comment", 0, {"mentorship": 999}, "mentors.mentorship #999, which isn't in"),
+        ("mentors.comment", 0, {"by_mentor": "yes"}, "“by_mentor” should be true or false"),
+        ("mentors.comment", 0, {"author_name": "x" * 151}, "at most 150 characters"),
+        ("mentors.reviewrequest", 0, {"kind": "poem"}, "kind: Value 'poem' is not a valid"),
+        ("mentors.reviewrequest", 0, {"status": "forever"}, "is not a valid choice"),
+        ("mentors.reviewrequest", 0, {"question": "x" * 2_001}, "at most 2000 characters"),
+        ("mentors.reviewrequest", 0, {"failure": None}, "contradicts itself"),  # no subject
+        ("mentors.mentorship", 0, {"email": "not an email"}, "Enter a valid email address"),
+        ("mentors.mentorship", 0, {"notes": "everything"}, "notes: Value 'everything' is not"),
+        ("mentors.mentorship", 0, {"mentor": 5}, "fields this site doesn't know: mentor"),
+        ("mentors.mentorship", 0, {"nonce": "abc"}, "fields this site doesn't know: nonce"),
+        ("mentors.mentorship", 0, {"message": "x" * 1_001}, "at most 1000 characters"),
+        ("mentors.mentorplan", 0, {"plan": 99}, "learners.plan #99, which isn't in the file"),
     ],
 )
 def test_a_row_that_breaks_a_rule_is_refused_and_nothing_changes(

@@ -468,6 +468,7 @@ class _Importer:
         exclude = [f.name for f in model._meta.fields if f.name not in checked]
         try:
             instance.clean_fields(exclude=exclude)
+            _texts_within_bounds(instance, checked)
             instance.clean()
             if problems := _api_rules(instance) or _calendar_rules(instance, learner):
                 raise ValidationError(problems)
@@ -485,6 +486,23 @@ class _Importer:
                 obj.save(force_insert=True)
         else:
             model._default_manager.bulk_create(objs, batch_size=BATCH)
+
+
+def _texts_within_bounds(instance, checked) -> None:
+    """Django checks a TextField's max_length only in its form field, never on the model: the
+    import holds each text to the bound its form keeps (a note 20,000 characters, a comment
+    5,000), so a file can't store what the site's own pages would refuse."""
+    for field_ in instance._meta.fields:
+        if not (isinstance(field_, models.TextField) and field_.max_length):
+            continue
+        value = getattr(instance, field_.attname)
+        if field_.name in checked and isinstance(value, str) and len(value) > field_.max_length:
+            raise ValidationError(
+                {
+                    field_.name: f"Ensure this value has at most {field_.max_length} characters "
+                    f"(it has {len(value)})."
+                }
+            )
 
 
 # --- messages --------------------------------------------------------------------------------

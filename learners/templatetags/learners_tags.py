@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -6,6 +7,14 @@ from learners.lib.submissions import FIELD, new_key
 from learners.web import pagecache
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def site_url(context, name: str, *args) -> str:
+    """The URL of one of the site's own pages (the catalogue, a track), outside a mentor's mount:
+    the curriculum is not the learner's record, so a mentor reads it where everyone does."""
+    reading = context.get("mentoring")
+    return reading.url(name, *args) if reading else reverse(name, args=args)
 
 
 @register.simple_tag
