@@ -361,6 +361,26 @@ def test_a_version_3_export_still_imports_without_mentors(exported, carol):
     assert Failure.objects.filter(learner=carol, title="Mask off by one").exists()
 
 
+def test_a_file_written_by_the_version_3_site_imports(carol, modules):
+    """tests/data/export-v3.json was exported by the site as it was before mentors (06a0da2^,
+    from this file's `rich` learner), not edited down from a newer file: what an old site
+    really wrote still reads here, and exports again as the current version."""
+    make_list(modules)
+    make_paper(3, slug="paper-x")
+    document = importer.parse((REPO / "tests" / "data" / "export-v3.json").read_bytes())
+    assert document["version"] == 3
+    result = importer.import_document(carol, document)
+    assert result.total > 0
+    again = export.export_document(carol)
+    assert again["version"] == export.VERSION
+    for kind, rows in document["data"].items():
+        if kind not in export.EXPORT_ONLY:
+            assert len(again["data"][kind]) == len(rows), kind
+    assert not any(again["data"][kind] for kind in again["data"] if kind.startswith("mentors."))
+    assert Failure.objects.filter(learner=carol, title="Mask off by one").exists()
+    assert Entry.objects.filter(learner=carol, words="It *scales* the scores").exists()
+
+
 def test_imported_mentorships_are_history_not_access(exported, carol, bob, client):
     importer.import_document(carol, exported)
     mentorship = Mentorship.objects.get(learner=carol)
