@@ -119,3 +119,38 @@ def test_deleting_says_first_what_it_ends_for_others_then_does_it(client, alice,
     for learner in (alice, carol):
         assert Failure.objects.filter(learner=learner).count() == 1
         assert Note.objects.filter(learner=learner).count() == 1
+
+
+def test_a_learners_deletion_ends_their_mentors_access_and_the_conversation(client, alice, bob):
+    """The other side: a learner deletes their account. Their mentor keeps their own account
+    and record, and finds the learner gone from their home; no comment or request remains."""
+    from learners.mentors import relationship as rel
+    from learners.mentors import threads
+    from learners.mentors.models import Comment, Mentorship, ReviewRequest, Visit
+    from learners.record.models import Failure
+    from tests.factories import make_modules
+
+    module = make_modules(1)[0]
+    failure = Failure.objects.create(
+        learner=alice, module=module, title="alice's failure", happened_on=alice.local_today()
+    )
+    mentorship = rel.accept(rel.invite(alice, bob.email), bob)
+    threads.comment(mentorship, bob, failure, "bob's comment")
+    threads.ask(mentorship, threads.Subject(kind="failure", failure=failure), "Why?")
+    Note.objects.create(learner=bob, module=module, body="bob's own note")
+    client.force_login(bob)
+    assert client.get(f"/mentoring/{mentorship.pk}/").status_code == 200
+    assert "alice" in client.get("/mentoring/").text.lower()
+
+    client.force_login(alice)
+    page = client.get("/account/data/").text
+    assert "Your 1 mentor loses access to your record" in page
+    assert client.post("/account/data/delete/", {"password": PASSWORD}).status_code == 302
+
+    for model in (Mentorship, Comment, ReviewRequest, Visit):
+        assert not model.objects.exists(), model
+    client.force_login(bob)
+    assert client.get(f"/mentoring/{mentorship.pk}/").status_code == 404
+    home = client.get("/mentoring/")
+    assert home.status_code == 200 and "alice" not in home.text.lower()
+    assert Note.objects.filter(learner=bob).count() == 1
