@@ -3,8 +3,9 @@ SHELL := /bin/bash
 # uv itself, or through the Python that pip installed it into.
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := .venv/bin/python
-# Every CPU runs tests (pytest-xdist); the slowest 15 are named at the end of each pass.
-PYTEST := .venv/bin/pytest -n auto --durations=15
+# Every CPU runs tests (pytest-xdist; an idle worker takes tests queued for a busy one, so one
+# long walk started late does not hold the pass up); the slowest 15 are named at the end of each pass.
+PYTEST := .venv/bin/pytest -n auto --dist worksteal --durations=15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -22,7 +22,12 @@ from tests.pages import (
     session_cookie,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# What axe checks is the markup and styles: the SQLite pass is enough (docs/testing.md).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.engine_independent,
+]
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}

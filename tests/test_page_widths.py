@@ -24,7 +24,12 @@ from tests.pages import (
     session_cookie,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# A page's width is its markup and styles: the SQLite pass is enough (docs/testing.md).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.engine_independent,
+]
 
 WIDTHS = {1280: 900, 390: 844}  # a laptop and a phone: width → height
 SCHEMES = ("light", "dark")
