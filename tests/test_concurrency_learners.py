@@ -86,6 +86,18 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
                 time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not start:\n" + log.read_text())
+        # The port opens before any worker has loaded the app; on a busy machine that takes
+        # longer than one request's timeout. Wait until a worker answers.
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if _request(port, "GET", "/health/", cookie="")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn answered no /health/ in 120 s:\n" + log.read_text())
+            time.sleep(0.2)
         yield port
     finally:
         process.terminate()
