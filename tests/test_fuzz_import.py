@@ -174,7 +174,13 @@ class Trials:
         self.client.cookies = cookies
 
 
-def test_every_field_of_every_row_refuses_or_survives_every_value(document, carol, capsys):
+# The fields are tried in this many shares, each its own test, so that the pytest-xdist workers
+# share them (the whole walk is minutes of imports: one test would be the pass's long tail).
+SHARES = 4
+
+
+@pytest.mark.parametrize("share", range(SHARES))
+def test_every_field_of_every_row_refuses_or_survives_every_value(document, carol, capsys, share):
     client = Client(raise_request_exception=False)
     client.force_login(carol)
     trials = Trials(client)
@@ -185,6 +191,8 @@ def test_every_field_of_every_row_refuses_or_survives_every_value(document, caro
     for kind, rows in document["data"].items():
         if rows:
             places += [("data", kind, name) for name in rows[0] if name != "id"]
+    assert len(places) > 10 * SHARES  # every share tries many fields
+    places = places[share::SHARES]
     for section, kind, name in places:
         original = document["account"] if section == "account" else document["data"][kind][0]
         for label in values_for(original[name]):
@@ -196,7 +204,8 @@ def test_every_field_of_every_row_refuses_or_survives_every_value(document, caro
             trials.run(f"{kind or 'account'}.{name} {label}", raw, check_pages=label in SHOWN)
     with capsys.disabled():
         print(
-            f"\nimport: {sum(trials.count.values())} files on {len(places)} fields, "
+            f"\nimport, share {share + 1} of {SHARES}: {sum(trials.count.values())} files on "
+            f"{len(places)} fields, "
             f"{dict(trials.count)}, {len(trials.problems)} problems"
         )
     assert trials.problems == [], "\n".join(trials.problems)
