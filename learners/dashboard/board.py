@@ -92,7 +92,8 @@ class Dashboard:
 
     @cached_property
     def state(self) -> PlanState | None:
-        return load_plan_state(self.plan) if self.plan else None
+        # The shape from the cache when it holds this plan's version (learners/plans/state.py).
+        return load_plan_state(self.plan, self.learner) if self.plan else None
 
     @cached_property
     def row(self) -> ModuleState | None:
