@@ -6,6 +6,7 @@ learner's history; the dashboard, the plan page and the weekly email all start f
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.cache import caches
+from django.utils.translation import get_language
 
 from curriculum.models import Checkpoint, Module
 from learners.lib import reader
@@ -24,6 +26,9 @@ from learners.plans.pace import Forecast, PlanProgress, forecast
 from learners.web import pagecache
 
 FINISHED = {Status.DONE, Status.SKIPPED}
+# Part of a plan row's cache key: change it with templates/dashboard/_module_row.html (or the
+# templates it includes), so that a shared cache never serves a row the old template drew.
+ROW_DRAWING = 1
 
 
 @dataclass
@@ -91,6 +96,27 @@ class ModuleState:
 
     def with_checkpoints(self):
         return [(checkpoint, checkpoint.id in self.ticked_ids) for checkpoint in self.checkpoints]
+
+    @cached_property
+    def row_key(self) -> str:
+        """Everything a plan row shows (templates/dashboard/_module_row.html), for the key of
+        its cached HTML: two rows with the same key are the same HTML, in any process."""
+        module = self.module
+        return repr(
+            (
+                ROW_DRAWING,
+                get_language(),
+                module.pk,
+                module.get_absolute_url(),  # under a mentor's mount too
+                module.title,
+                str(module.hours),
+                self.status,
+                self.ticked_count,
+                self.checkpoint_count,
+                self.item.required if self.item else None,
+                self.confidence,
+            )
+        )
 
 
 @dataclass
@@ -179,6 +205,14 @@ class PlanState:
             if needed <= finished:
                 return state
         return None
+
+    @property
+    def rows_key(self) -> str:
+        """Everything the whole plan's list of rows shows, hashed: its rows' keys and the plan."""
+        named = repr(
+            (self.plan.pk, self.plan.get_absolute_url(), [s.row_key for s in self.modules])
+        )
+        return hashlib.blake2b(named.encode(), digest_size=20).hexdigest()
 
     @property
     def in_progress(self) -> list[ModuleState]:
