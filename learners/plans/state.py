@@ -301,10 +301,13 @@ def _states(
         (row.learner_id, row.module_id): row
         for row in ModuleProgress.objects.filter(learner_id__in=learners, module_id__in=modules)
     }
+    # Every tick of these learners, without a join to the checkpoints: a tick counts only
+    # where its checkpoint is among the module's active ones below, so a retired checkpoint's
+    # or another module's tick is left out there (at most one a checkpoint of the curriculum).
     ticked = set(
-        CheckpointTick.objects.filter(
-            learner_id__in=learners, checkpoint__module_id__in=modules, checkpoint__retired=False
-        ).values_list("learner_id", "checkpoint_id")
+        CheckpointTick.objects.filter(learner_id__in=learners).values_list(
+            "learner_id", "checkpoint_id"
+        )
     )
     states = {}
     for plan in plans:
