@@ -18,6 +18,12 @@ that made v had committed. The key changes instead of the entry being deleted, s
 per process (the default, a local-memory cache): another process never serves an entry under an
 old version, because the version is read from the database with the user on every request.
 
+A second version, `User.plan_version`, moves only with the writes that change a plan's shape:
+a plan or plan item saved or deleted, every `touch()` (unless told `plan=False`) and every
+curriculum change. It keys the cached plan shapes (learners/plans/state.py), which a tick, a
+status or a session leaves valid; `plan_written()` tells a request that changed a shape
+itself not to read the one cached before.
+
 A cached section may hold forms: on the way out every CSRF token and double-submit key in it is
 made anew (`fresh`), so no two responses share a token and no two forms share a key.
 """
