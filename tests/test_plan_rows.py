@@ -140,3 +140,39 @@ def test_the_key_names_what_the_row_shows(alice, plan, modules):
     modules[0].checkpoints.first().ticks.create(learner=alice)
     moved = load_plan_state(plan)
     assert moved.modules[0].row_key != first.row_key and moved.rows_key != state.rows_key
+
+
+@pytest.fixture
+def mentored(alice):
+    from tests.test_mentor_view import record
+
+    return record.__wrapped__(alice)
+
+
+def plan_rest(page: str) -> str:
+    return page.split('id="plan-rest"')[1].split("</section>")[0]
+
+
+def test_rows_drawn_for_a_mentor_are_theirs_and_the_learners_are_the_learners(
+    client, alice, mentored
+):
+    base = f"/mentoring/{mentored['mentorship'].pk}/"
+
+    def both() -> tuple[str, str]:
+        client.force_login(alice)
+        own = afresh(client).text
+        client.force_login(mentored["mentor"])
+        caches["pages"].clear()
+        theirs = client.get(base).text
+        return plan_rest(own), plan_rest(theirs)
+
+    cached = both()  # the learner's rows first, then the mentor's: each from the other's cache
+    cached_again = both()
+    caches["fragments"].clear()
+    client.force_login(mentored["mentor"])
+    caches["pages"].clear()
+    mentor_alone = plan_rest(client.get(base).text)
+    caches["fragments"].clear()
+    client.force_login(alice)
+    learner_alone = plan_rest(afresh(client).text)
+    assert cached == cached_again == (learner_alone, mentor_alone)
