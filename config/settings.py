@@ -216,6 +216,14 @@ CACHES = {
         "LOCATION": "trajectory-pages",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # Plan shapes, chart SVGs and plan rows, each under a key that names everything it shows
+    # (learners/plans/state.py, learners/dashboard/charts.py, {% fragmentcache %}): never stale,
+    # so a cache per process is correct. Small entries: 5,000 of them are a few MB.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "trajectory-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 # Django's commonest widget templates written in Python: the same HTML, without a template

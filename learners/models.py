@@ -102,6 +102,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Moves with every write that can change what the learner's pages show: the key of their
     # cached page sections (learners/web/pagecache.py). Server state, never exported.
     record_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Moves with every write that can change the shape of the learner's plans — the items, the
+    # modules and checkpoints they name, their prerequisites — but not with a tick, a status or a
+    # session: the key of the cached plan shape (learners/plans/shape.py). Server state, never
+    # exported.
+    plan_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -132,6 +137,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.record_version = models.F("record_version") + 1
             if fields is not None:
                 kwargs["update_fields"] = {*fields, "record_version"}
+            elif self.pk is not None and not kwargs.get("force_insert"):
+                # Every field but `plan_version`: this instance's copy may be older than the
+                # database's (another request edited the plan since it was read), and writing
+                # it back would bring an old plan shape's cache key back to life.
+                kwargs["update_fields"] = [
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name != "plan_version"
+                ]
         super().save(*args, **kwargs)
 
     def get_short_name(self) -> str:

@@ -70,6 +70,10 @@ def _test_settings(settings, tmp_path):
 
     caches["default"].clear()
     caches["pages"].clear()
+    caches["fragments"].clear()
+    from learners.plans import state
+
+    state.forget_recent_shapes()
 
 
 # --- the browser ----------------------------------------------------------------------------

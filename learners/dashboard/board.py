@@ -92,7 +92,8 @@ class Dashboard:
 
     @cached_property
     def state(self) -> PlanState | None:
-        return load_plan_state(self.plan) if self.plan else None
+        # The shape from the cache when it holds this plan's version (learners/plans/state.py).
+        return load_plan_state(self.plan, self.learner) if self.plan else None
 
     @cached_property
     def row(self) -> ModuleState | None:
@@ -185,6 +186,9 @@ def hours_summary(learner: User, today: date, target: Decimal) -> HoursSummary:
         this_week=hours_in(days, this_monday, this_monday + timedelta(days=6)),
         last_week=hours_in(days, last_monday, last_monday + timedelta(days=6)),
         target=Decimal(target),
-        weekly_chart=charts.weekly_hours_chart(weeks, float(target)),
-        heatmap=charts.activity_heatmap(days, today, weeks=HEATMAP_WEEKS),
+        # Drawn again only when the numbers they draw changed (charts.cached).
+        weekly_chart=charts.cached(charts.weekly_hours_chart, weeks, float(target)),
+        heatmap=charts.cached(
+            charts.activity_heatmap, dict(sorted(days.items())), today, weeks=HEATMAP_WEEKS
+        ),
     )

@@ -18,13 +18,16 @@ and more is a deep session.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
+from django.core.cache import caches
 from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from learners.lib.svg import coord, join_svg
 from learners.lib.weeks import week_start
@@ -49,6 +52,32 @@ PITCH = CELL + GAP
 GRID_LEFT, GRID_TOP = 30, 18  # room for weekday and month labels
 DAY_LABELS = {0: "Mon", 2: "Wed", 4: "Fri"}
 MONTH_LABEL_WIDTH = 24  # "May" at the largest font size charts.css sets
+
+
+# Drawn charts are kept in this cache under a digest of everything they draw from.
+CACHE = "fragments"
+CACHE_TIMEOUT = 24 * 60 * 60
+# Part of every key: change it when a chart's drawing changes, so that a shared cache never
+# serves a chart drawn by the code before.
+DRAWING = 1
+
+
+def cached(draw: Callable[..., SafeString], *args, **kwargs) -> SafeString:
+    """`draw(*args, **kwargs)`, or the same chart drawn before from the same numbers.
+
+    A chart is a pure function of its arguments (and the language, which names the months and
+    days), so the key is a digest of them: a learner whose hours haven't changed, or two
+    learners with the same numbers, get the SVG without drawing it again. An entry can never be
+    stale — other numbers are another key — so the cache may be per process.
+    """
+    named = repr((draw.__name__, DRAWING, get_language(), args, sorted(kwargs.items())))
+    key = "chart:" + hashlib.blake2b(named.encode(), digest_size=20).hexdigest()
+    cache = caches[CACHE]
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw(*args, **kwargs)
+        cache.set(key, svg, CACHE_TIMEOUT)  # a SafeString pickles as one
+    return svg
 
 
 # --- weekly hours ----------------------------------------------------------------------------

@@ -6,18 +6,29 @@ learner's history; the dashboard, the plan page and the weekly email all start f
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
 
+from django.core.cache import caches
+from django.utils.translation import get_language
+
 from curriculum.models import Checkpoint, Module
+from learners.lib import reader
 from learners.lib.weeks import local_date
 from learners.models import CheckpointTick, ModuleProgress, Plan, PlanItem, Status, User
 from learners.plans.hours import logged_hours
 from learners.plans.pace import Forecast, PlanProgress, forecast
+from learners.web import pagecache
 
 FINISHED = {Status.DONE, Status.SKIPPED}
+# Part of a plan row's cache key: change it with templates/dashboard/_module_row.html (or the
+# templates it includes), so that a shared cache never serves a row the old template drew.
+ROW_DRAWING = 1
 
 
 @dataclass
@@ -85,6 +96,27 @@ class ModuleState:
 
     def with_checkpoints(self):
         return [(checkpoint, checkpoint.id in self.ticked_ids) for checkpoint in self.checkpoints]
+
+    @cached_property
+    def row_key(self) -> str:
+        """Everything a plan row shows (templates/dashboard/_module_row.html), for the key of
+        its cached HTML: two rows with the same key are the same HTML, in any process."""
+        module = self.module
+        return repr(
+            (
+                ROW_DRAWING,
+                get_language(),
+                module.pk,
+                module.get_absolute_url(),  # under a mentor's mount too
+                module.title,
+                str(module.hours),
+                self.status,
+                self.ticked_count,
+                self.checkpoint_count,
+                self.item.required if self.item else None,
+                self.confidence,
+            )
+        )
 
 
 @dataclass
@@ -175,6 +207,14 @@ class PlanState:
         return None
 
     @property
+    def rows_key(self) -> str:
+        """Everything the whole plan's list of rows shows, hashed: its rows' keys and the plan."""
+        named = repr(
+            (self.plan.pk, self.plan.get_absolute_url(), [s.row_key for s in self.modules])
+        )
+        return hashlib.blake2b(named.encode(), digest_size=20).hexdigest()
+
+    @property
     def in_progress(self) -> list[ModuleState]:
         return [state for state in self.modules if state.status == Status.IN_PROGRESS]
 
@@ -194,9 +234,18 @@ def active_plan(learner: User) -> Plan | None:
     )
 
 
-def load_plan_state(plan: Plan) -> PlanState:
-    """Five queries: items with modules, checkpoints, progress, ticks, prerequisites."""
-    return load_plan_states([plan])[plan.pk]
+def load_plan_state(plan: Plan, learner: User | None = None) -> PlanState:
+    """Five queries: items with modules, checkpoints, progress, ticks, prerequisites.
+
+    Given `learner` — the request's own user, read from the database as the request began —
+    the plan's shape (items, modules, checkpoints, prerequisites) may come from the cache kept
+    under their `plan_version` instead (`cached_shape`): two queries then, progress and ticks,
+    which are always read afresh.
+    """
+    shape = cached_shape(plan, learner) if learner is not None else None
+    if shape is None:
+        return load_plan_states([plan])[plan.pk]
+    return _states([plan], {plan.pk: shape.items}, shape.checkpoints, shape.prerequisites)[plan.pk]
 
 
 def load_plan_states(plans: list[Plan]) -> dict[int, PlanState]:
@@ -204,6 +253,15 @@ def load_plan_states(plans: list[Plan]) -> dict[int, PlanState]:
     one: items with modules, checkpoints, progress, ticks, prerequisites."""
     if not plans:
         return {}
+    by_plan, checkpoints, prerequisites = _read_shapes(plans)
+    return _states(plans, by_plan, checkpoints, prerequisites)
+
+
+def _read_shapes(
+    plans: list[Plan],
+) -> tuple[dict[int, list[PlanItem]], dict[int, list[Checkpoint]], dict[int, set[int]]]:
+    """Three queries: the plans' items with their modules, the modules' active checkpoints,
+    and their prerequisites."""
     by_plan: dict[int, list[PlanItem]] = {plan.pk: [] for plan in plans}
     modules: dict[int, Module] = {}
     for item in (
@@ -223,20 +281,34 @@ def load_plan_states(plans: list[Plan]) -> dict[int, PlanState]:
     ):
         checkpoint.module = modules[checkpoint.module_id]  # no query to name its module
         checkpoints[checkpoint.module_id].append(checkpoint)
-    learners = {plan.learner_id for plan in plans}
-    progress = {
-        (row.learner_id, row.module_id): row
-        for row in ModuleProgress.objects.filter(learner_id__in=learners, module_id__in=modules)
-    }
-    ticked = set(
-        CheckpointTick.objects.filter(
-            learner_id__in=learners, checkpoint__module_id__in=modules, checkpoint__retired=False
-        ).values_list("learner_id", "checkpoint_id")
-    )
     prerequisites: dict[int, set[int]] = {}
     edges = Module.prerequisites.through.objects.filter(from_module_id__in=modules)
     for source, target in edges.values_list("from_module_id", "to_module_id"):
         prerequisites.setdefault(source, set()).add(target)
+    return by_plan, checkpoints, prerequisites
+
+
+def _states(
+    plans: list[Plan],
+    by_plan: dict[int, list[PlanItem]],
+    checkpoints: dict[int, list[Checkpoint]],
+    prerequisites: dict[int, set[int]],
+) -> dict[int, PlanState]:
+    """Each plan's state from its shape and two queries: progress and ticks."""
+    learners = {plan.learner_id for plan in plans}
+    modules = list(checkpoints)
+    progress = {
+        (row.learner_id, row.module_id): row
+        for row in ModuleProgress.objects.filter(learner_id__in=learners, module_id__in=modules)
+    }
+    # Every tick of these learners, without a join to the checkpoints: a tick counts only
+    # where its checkpoint is among the module's active ones below, so a retired checkpoint's
+    # or another module's tick is left out there (at most one a checkpoint of the curriculum).
+    ticked = set(
+        CheckpointTick.objects.filter(learner_id__in=learners).values_list(
+            "learner_id", "checkpoint_id"
+        )
+    )
     states = {}
     for plan in plans:
         learner_id = plan.learner_id
@@ -257,6 +329,93 @@ def load_plan_states(plans: list[Plan]) -> dict[int, PlanState]:
             prerequisites=prerequisites,  # read against each plan's own modules
         )
     return states
+
+
+@dataclass
+class Shape:
+    """What a plan is made of, apart from the learner's progress through it."""
+
+    items: list[PlanItem]
+    checkpoints: dict[int, list[Checkpoint]]  # module id → its active checkpoints, in order
+    prerequisites: dict[int, set[int]]
+
+
+SHAPES = "fragments"  # the cache (settings.CACHES) that keeps plan shapes and page fragments
+SHAPE_TIMEOUT = 24 * 60 * 60
+
+
+def shape_key(plan: Plan, learner: User) -> str:
+    joined = int(learner.date_joined.timestamp() * 1_000_000)  # a recreated id is another learner
+    return f"planshape:{learner.pk}:{joined}:{learner.plan_version}:{plan.pk}"
+
+
+def cached_shape(plan: Plan, learner: User) -> Shape | None:
+    """The plan's shape from the cache, or read (three queries) and kept there; None when the
+    cache may not be used, and the caller reads everything as it always did.
+
+    The key is the learner, their `plan_version` and the plan. `plan_version` moves with every
+    write that changes a shape: a plan or plan item saved or deleted (signals), every `touch()`
+    (the writes that bypass signals: reordering, ending a plan, imports) and every curriculum
+    load (learners/web/pagecache.py). The version is read from the database with the user at
+    the start of each request, and a key is never reused for another shape, so the cache may be
+    per process: an entry is never stale, another process's write moves the key instead.
+
+    So the cache is used only inside a request (the user then is as fresh as the request),
+    for the learner's own plan, not when this request has itself changed the plan's shape (its
+    version in memory is then behind), nor in a mentor's read (it keeps to their scope).
+    """
+    if (
+        plan.learner_id != learner.pk
+        or not isinstance(learner.plan_version, int)
+        or not pagecache.in_request()
+        or pagecache.plan_written(learner.pk)
+        or reader.current() is not None
+    ):
+        return None
+    key = shape_key(plan, learner)
+    shape = _recent.get(key)
+    if shape is not None:
+        return shape
+    cache = caches[SHAPES]
+    shape = cache.get(key)
+    if shape is None:
+        by_plan, checkpoints, prerequisites = _read_shapes([plan])
+        shape = Shape(by_plan[plan.pk], checkpoints, prerequisites)
+        cache.set(key, shape, SHAPE_TIMEOUT)
+    _recent.put(key, shape)
+    return shape
+
+
+class _Recent:
+    """The last shapes this process used, as objects: unpickling ~300 model instances from the
+    cache costs about as much as the two queries that remain. Same keys, so never stale; the
+    instances are only read (a state wraps them in new ModuleStates every time)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, Shape] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Shape | None:
+        with self.lock:
+            shape = self.entries.get(key)
+            if shape is not None:
+                self.entries.move_to_end(key)
+            return shape
+
+    def put(self, key: str, shape: Shape) -> None:
+        with self.lock:
+            self.entries[key] = shape
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_recent = _Recent(256)
 
 
 def forecast_for(
@@ -291,3 +450,8 @@ def forecast_for(
             paused_until=current.resumes_on if current else None,
         )
     )
+
+
+def forget_recent_shapes() -> None:
+    """Empty this process's shapes in memory (the test suite starts each test with none)."""
+    _recent.clear()

@@ -159,7 +159,7 @@ def _field_value(form, name: str):
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get_plan_for_user(request, pk)
-    state = load_plan_state(plan)
+    state = load_plan_state(plan, request.user)
     in_plan = {s.module.id for s in state.modules}
     addable = (
         Module.objects.active().exclude(id__in=in_plan).only("id", "slug", "title")

@@ -70,6 +70,7 @@ ACCOUNT_EXCLUDED = {
     "groups",
     "user_permissions",
     "record_version",  # the key of this site's page cache
+    "plan_version",  # the key of this site's cached plan shapes
 }
 # ... and those exported for the record but not imported (the importing account keeps its own).
 ACCOUNT_INFO_ONLY = {"email", "date_joined"}

@@ -18,6 +18,12 @@ that made v had committed. The key changes instead of the entry being deleted, s
 per process (the default, a local-memory cache): another process never serves an entry under an
 old version, because the version is read from the database with the user on every request.
 
+A second version, `User.plan_version`, moves only with the writes that change a plan's shape:
+a plan or plan item saved or deleted, every `touch()` (unless told `plan=False`) and every
+curriculum change. It keys the cached plan shapes (learners/plans/state.py), which a tick, a
+status or a session leaves valid; `plan_written()` tells a request that changed a shape
+itself not to read the one cached before.
+
 A cached section may hold forms: on the way out every CSRF token and double-submit key in it is
 made anew (`fresh`), so no two responses share a token and no two forms share a key.
 """
@@ -93,23 +99,42 @@ def fresh(html: str, request: HttpRequest) -> str:
     return _SUBMISSION.sub(lambda match: f"{match[1]}{new_key()}{match[2]}", html)
 
 
-# Inside a request: the learners whose version moves once the view has returned.
-_pending: ContextVar[set[int] | None] = ContextVar("pagecache_pending", default=None)
+# Owned rows whose writes change the shape of a plan (learners/plans/state.py, `plan_version`):
+# its items, and the plan itself. Ticks, statuses and sessions don't: they are read afresh.
+PLAN_SHAPE = {"learners.plan", "learners.planitem"}
+
+
+class _Pending:
+    """Inside a request: the learners whose versions move once the view has returned, and
+    those whose plan shape changed in this request (from the write on, not from its commit: the
+    request's own answer must not read the shape cached before it)."""
+
+    def __init__(self) -> None:
+        self.records: set[int] = set()
+        self.plans: set[int] = set()
+        self.plans_written: set[int] = set()
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("pagecache_pending", default=None)
 
 
 class _Committed:
     """Called when the write's transaction commits (never if it rolls back): the learner is
     pending from then on."""
 
-    def __init__(self, pending: set[int], learner_id: int) -> None:
-        self.pending, self.learner_id = pending, learner_id
+    def __init__(self, pending: _Pending, learner_id: int, plan: bool) -> None:
+        self.pending, self.learner_id, self.plan = pending, learner_id, plan
 
     def __call__(self) -> None:
-        self.pending.add(self.learner_id)
+        self.pending.records.add(self.learner_id)
+        if self.plan:
+            self.pending.plans.add(self.learner_id)
 
 
-def touch(learner_id: int | None) -> None:
-    """Move the learner's version: their cached sections are out of date from now on.
+def touch(learner_id: int | None, *, plan: bool = True) -> None:
+    """Move the learner's version: their cached sections are out of date from now on. With
+    `plan` (the default: a write that bypasses signals may have moved anything), the version of
+    their plans' shape moves too.
 
     Outside a request the move is made at once, in the writer's transaction (a rollback undoes
     both). Inside one it waits for the write to commit, then for the view to return, so a
@@ -120,18 +145,40 @@ def touch(learner_id: int | None) -> None:
         return
     pending = _pending.get()
     if pending is None:
-        _move([learner_id])
+        _move([learner_id], [learner_id] if plan else [])
     else:
-        transaction.on_commit(_Committed(pending, learner_id))
+        if plan:
+            pending.plans_written.add(learner_id)
+        transaction.on_commit(_Committed(pending, learner_id, plan))
 
 
-def _move(learner_ids) -> None:
-    User.objects.filter(pk__in=learner_ids).update(record_version=F("record_version") + 1)
+def in_request() -> bool:
+    """Whether this code runs inside a request (through RecordVersionMiddleware), where
+    `request.user` was read from the database when the request began."""
+    return _pending.get() is not None
+
+
+def plan_written(learner_id: int) -> bool:
+    """Whether this request changed the learner's plan shape: its version in memory is then
+    older than what the request itself wrote."""
+    pending = _pending.get()
+    return pending is not None and learner_id in pending.plans_written
+
+
+def _move(learner_ids, plan_ids=()) -> None:
+    plan_ids = set(plan_ids)
+    record_only = set(learner_ids) - plan_ids
+    if plan_ids:
+        User.objects.filter(pk__in=plan_ids).update(
+            record_version=F("record_version") + 1, plan_version=F("plan_version") + 1
+        )
+    if record_only:
+        User.objects.filter(pk__in=record_only).update(record_version=F("record_version") + 1)
 
 
 def touch_everyone() -> None:
-    """The curriculum changed: every learner's pages name modules and checkpoints."""
-    User.objects.update(record_version=F("record_version") + 1)
+    """The curriculum changed: every learner's pages and plans name modules and checkpoints."""
+    User.objects.update(record_version=F("record_version") + 1, plan_version=F("plan_version") + 1)
 
 
 class RecordVersionMiddleware:
@@ -142,7 +189,7 @@ class RecordVersionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        pending: set[int] = set()
+        pending = _Pending()
         token = _pending.set(pending)
         try:
             response = self.get_response(request)
@@ -152,9 +199,9 @@ class RecordVersionMiddleware:
         # (long-stable) queue, and those of rolled-back savepoints have left it already.
         for _savepoints, callback, _robust in connection.run_on_commit:
             if isinstance(callback, _Committed) and callback.pending is pending:
-                pending.add(callback.learner_id)
-        if pending:
-            _move(pending)
+                callback()
+        if pending.records:
+            _move(pending.records, pending.plans)
         return response
 
 
@@ -169,7 +216,7 @@ def learner_of(row) -> int | None:
 
 
 def owned_row_changed(sender, instance, **kwargs) -> None:
-    touch(learner_of(instance))
+    touch(learner_of(instance), plan=instance._meta.label_lower in PLAN_SHAPE)
 
 
 def curriculum_changed(sender, **kwargs) -> None:
