@@ -107,6 +107,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # session: the key of the cached plan shape (learners/plans/shape.py). Server state, never
     # exported.
     plan_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Each moves with the writes that can change one concern's cached sections — the hours, the
+    # failures, the runs, the papers on the dashboard — and with `record_version` otherwise
+    # (learners/web/pagecache.py, CONCERNS), so a tick leaves the charts cached. Server state.
+    sessions_version = models.PositiveBigIntegerField(default=0, editable=False)
+    failures_version = models.PositiveBigIntegerField(default=0, editable=False)
+    runs_version = models.PositiveBigIntegerField(default=0, editable=False)
+    papers_version = models.PositiveBigIntegerField(default=0, editable=False)
+    CONCERN_VERSIONS = ("sessions_version", "failures_version", "runs_version", "papers_version")
 
     objects = UserManager()
 
@@ -134,9 +142,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         name, the time zone, the targets), unless only the login time or password changed."""
         fields = kwargs.get("update_fields")
         if not self._state.adding and (fields is None or not set(fields) <= QUIET_FIELDS):
-            self.record_version = models.F("record_version") + 1
+            # Every concern's too: the account's time zone or targets can change any section.
+            for version in ("record_version", *self.CONCERN_VERSIONS):
+                setattr(self, version, models.F(version) + 1)
             if fields is not None:
-                kwargs["update_fields"] = {*fields, "record_version"}
+                kwargs["update_fields"] = {*fields, "record_version", *self.CONCERN_VERSIONS}
             elif self.pk is not None and not kwargs.get("force_insert"):
                 # Every field but `plan_version`: this instance's copy may be older than the
                 # database's (another request edited the plan since it was read), and writing
@@ -147,6 +157,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                     if not field.primary_key and field.name != "plan_version"
                 ]
         super().save(*args, **kwargs)
+
+    @classmethod
+    def version_field(cls, concern: str) -> str:
+        """The column that keys one concern's cached sections (`pagecache.CONCERNS`)."""
+        field = f"{concern}_version"
+        if field not in cls.CONCERN_VERSIONS:
+            raise ValueError(f"no version for the concern {concern!r}")
+        return field
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]

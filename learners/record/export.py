@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from curriculum.models import Checkpoint, Module, ModuleList
 from learners.lib.ownership import OWNED
+from learners.models import User
 
 FORMAT = "trajectory-export"
 # 2: review cards, their reviews and paused modules (learners/review/), the daily review cap,
@@ -71,6 +72,7 @@ ACCOUNT_EXCLUDED = {
     "user_permissions",
     "record_version",  # the key of this site's page cache
     "plan_version",  # the key of this site's cached plan shapes
+    *User.CONCERN_VERSIONS,  # the keys of its cached dashboard sections
 }
 # ... and those exported for the record but not imported (the importing account keeps its own).
 ACCOUNT_INFO_ONLY = {"email", "date_joined"}

@@ -26,31 +26,37 @@ def submission_field() -> str:
 @register.tag
 def learnercache(parser, token):
     """`{% learnercache "name" %}…{% endlearnercache %}`: the section, rendered once per version
-    of the learner's record and date (learners/web/pagecache.py). Only a logged-in GET reads or
-    fills the cache; a form sent back with its errors always renders afresh."""
-    try:
-        _tag, name = token.split_contents()
-    except ValueError:
-        raise template.TemplateSyntaxError("learnercache takes one argument: a name") from None
+    of the learner's record and date (learners/web/pagecache.py). With a concern,
+    `{% learnercache "name" "sessions" %}`, once per version of that concern
+    (`pagecache.CONCERNS`). Only a logged-in GET reads or fills the cache; a form sent back with
+    its errors always renders afresh."""
+    bits = token.split_contents()
+    if len(bits) not in (2, 3):
+        raise template.TemplateSyntaxError("learnercache takes a name and perhaps a concern")
+    concern = bits[2].strip("\"'") if len(bits) == 3 else None
+    if concern is not None and concern not in pagecache.CONCERNS:
+        raise template.TemplateSyntaxError(f"learnercache: no concern named {concern!r}")
     nodelist = parser.parse(("endlearnercache",))
     parser.delete_first_token()
-    return LearnerCacheNode(nodelist, parser.compile_filter(name))
+    return LearnerCacheNode(nodelist, parser.compile_filter(bits[1]), concern)
 
 
 class LearnerCacheNode(template.Node):
-    def __init__(self, nodelist, name) -> None:
+    def __init__(self, nodelist, name, concern: str | None = None) -> None:
         self.nodelist = nodelist
         self.name = name
+        self.concern = concern
 
     def render(self, context) -> str:
         request = context.get("request")
-        if request is None or not pagecache.cacheable(request):
+        # An out-of-band copy (a write's answer) differs from the page's: never cached.
+        if request is None or not pagecache.cacheable(request) or context.get("oob"):
             return self.nodelist.render(context)
         name = self.name.resolve(context)
-        html = pagecache.get(request, name)
+        html = pagecache.get(request, name, self.concern)
         if html is None:
             html = self.nodelist.render(context)
-            pagecache.put(request, name, html)
+            pagecache.put(request, name, html, self.concern)
         # Rendered by our own templates, which escape what they show; fresh() only swaps tokens.
         return mark_safe(html)  # noqa: S308
 

@@ -24,6 +24,15 @@ curriculum change. It keys the cached plan shapes (learners/plans/state.py), whi
 status or a session leaves valid; `plan_written()` tells a request that changed a shape
 itself not to read the one cached before.
 
+Some sections are kept under the version of one *concern* instead (`CONCERNS`): the dashboard's
+hours, failures, runs and papers. Inside a page whose whole cached copy a write made stale, they
+are served again when the write could not have changed them: after a tick, the first dashboard
+builds its plan and review again, not its charts, failures, runs and papers. Each concern names
+the owned rows whose writes can't change what it shows; a write of any other row (a kind of row
+added later too) moves it, and so do every `touch()`, every account save and every curriculum
+change. Its version is a column of the user (`<concern>_version`), read with the user like the
+others.
+
 A cached section may hold forms: on the way out every CSRF token and double-submit key in it is
 made anew (`fresh`), so no two responses share a token and no two forms share a key.
 """
@@ -66,15 +75,20 @@ def cacheable(request: HttpRequest) -> bool:
     )
 
 
-def key(request: HttpRequest, name: str) -> str:
+def key(request: HttpRequest, name: str, concern: str | None = None) -> str:
     user = request.user
     joined = int(user.date_joined.timestamp() * 1_000_000)  # a recreated id is another learner
+    version = (
+        str(user.record_version)
+        if concern is None
+        else f"{concern}{getattr(user, User.version_field(concern))}"
+    )
     return ":".join(
         [
             name,
             str(user.pk),
             str(joined),
-            str(user.record_version),
+            version,
             user.local_today().isoformat(),
             "htmx" if getattr(request, "htmx", False) else "page",
             # The path with its query string, hashed: a key stays short (a cache's limit is
@@ -84,13 +98,13 @@ def key(request: HttpRequest, name: str) -> str:
     )
 
 
-def get(request: HttpRequest, name: str) -> str | None:
-    html = caches[CACHE].get(key(request, name))
+def get(request: HttpRequest, name: str, concern: str | None = None) -> str | None:
+    html = caches[CACHE].get(key(request, name, concern))
     return None if html is None else fresh(html, request)
 
 
-def put(request: HttpRequest, name: str, html: str) -> None:
-    caches[CACHE].set(key(request, name), html, TIMEOUT)
+def put(request: HttpRequest, name: str, html: str, concern: str | None = None) -> None:
+    caches[CACHE].set(key(request, name, concern), html, TIMEOUT)
 
 
 def fresh(html: str, request: HttpRequest) -> str:
@@ -103,6 +117,41 @@ def fresh(html: str, request: HttpRequest) -> str:
 # its items, and the plan itself. Ticks, statuses and sessions don't: they are read afresh.
 PLAN_SHAPE = {"learners.plan", "learners.planitem"}
 
+# The writes of a tick, a rating, a note or a review: none of the concerns below shows them.
+_STUDY = {
+    "learners.checkpointtick",
+    "learners.confidencerating",
+    "learners.note",
+    "learners.timer",
+    "review.card",
+    "review.review",
+}
+_STATUS = {"learners.moduleprogress", "learners.statuschange"}
+_SESSIONS = {"learners.studysession"}
+_FAILURES = {"record.failure"}
+_RUNS = {"experiments.run", "experiments.runmetric", "experiments.modulemetric"}
+_PAPERS = {"papers.entry", "papers.entrychange"}
+# Per concern, the owned rows whose writes can't change what its sections show. Listed this way
+# round so that forgetting a row costs a cache miss, never a stale section.
+CONCERNS: dict[str, frozenset[str]] = {
+    # hours this week and last, the charts, recent sessions, the quick log
+    "sessions": frozenset(_STUDY | _STATUS | _FAILURES | _RUNS | _PAPERS),
+    # recent failures and lessons, the capture form (which starts on the module in progress)
+    "failures": frozenset(_STUDY | _SESSIONS | _RUNS | _PAPERS),
+    # the last two weeks of runs
+    "runs": frozenset(_STUDY | _STATUS | _SESSIONS | _FAILURES | _PAPERS),
+    # papers in progress (a status decides which) and how much of each ledger is owned
+    "papers": frozenset(_STUDY | _SESSIONS | _FAILURES | _RUNS),
+}
+EVERY_CONCERN = frozenset(CONCERNS)
+
+
+def concerns_moved_by(label: str | None) -> frozenset[str]:
+    """The concerns a write of this kind of row moves (every one when the kind isn't known)."""
+    if label is None:
+        return EVERY_CONCERN
+    return frozenset(name for name, unchanged in CONCERNS.items() if label not in unchanged)
+
 
 class _Pending:
     """Inside a request: the learners whose versions move once the view has returned, and
@@ -110,7 +159,7 @@ class _Pending:
     request's own answer must not read the shape cached before it)."""
 
     def __init__(self) -> None:
-        self.records: set[int] = set()
+        self.records: dict[int, set[str]] = {}  # learner → the concerns moved with the record
         self.plans: set[int] = set()
         self.plans_written: set[int] = set()
 
@@ -122,19 +171,23 @@ class _Committed:
     """Called when the write's transaction commits (never if it rolls back): the learner is
     pending from then on."""
 
-    def __init__(self, pending: _Pending, learner_id: int, plan: bool) -> None:
+    def __init__(
+        self, pending: _Pending, learner_id: int, plan: bool, concerns: frozenset[str]
+    ) -> None:
         self.pending, self.learner_id, self.plan = pending, learner_id, plan
+        self.concerns = concerns
 
     def __call__(self) -> None:
-        self.pending.records.add(self.learner_id)
+        self.pending.records.setdefault(self.learner_id, set()).update(self.concerns)
         if self.plan:
             self.pending.plans.add(self.learner_id)
 
 
-def touch(learner_id: int | None, *, plan: bool = True) -> None:
+def touch(learner_id: int | None, *, plan: bool = True, label: str | None = None) -> None:
     """Move the learner's version: their cached sections are out of date from now on. With
     `plan` (the default: a write that bypasses signals may have moved anything), the version of
-    their plans' shape moves too.
+    their plans' shape moves too. `label` is the kind of row written, when one row was: the
+    concerns it can't change keep their versions (`CONCERNS`); without it every one moves.
 
     Outside a request the move is made at once, in the writer's transaction (a rollback undoes
     both). Inside one it waits for the write to commit, then for the view to return, so a
@@ -143,13 +196,14 @@ def touch(learner_id: int | None, *, plan: bool = True) -> None:
     """
     if learner_id is None:
         return
+    concerns = concerns_moved_by(label)
     pending = _pending.get()
     if pending is None:
-        _move([learner_id], [learner_id] if plan else [])
+        _move({learner_id: concerns}, [learner_id] if plan else [])
     else:
         if plan:
             pending.plans_written.add(learner_id)
-        transaction.on_commit(_Committed(pending, learner_id, plan))
+        transaction.on_commit(_Committed(pending, learner_id, plan, concerns))
 
 
 def in_request() -> bool:
@@ -165,20 +219,26 @@ def plan_written(learner_id: int) -> bool:
     return pending is not None and learner_id in pending.plans_written
 
 
-def _move(learner_ids, plan_ids=()) -> None:
+def _move(moves: dict[int, set[str] | frozenset[str]], plan_ids=()) -> None:
+    """One UPDATE for each set of versions moved (a request usually writes for one learner)."""
     plan_ids = set(plan_ids)
-    record_only = set(learner_ids) - plan_ids
-    if plan_ids:
-        User.objects.filter(pk__in=plan_ids).update(
-            record_version=F("record_version") + 1, plan_version=F("plan_version") + 1
-        )
-    if record_only:
-        User.objects.filter(pk__in=record_only).update(record_version=F("record_version") + 1)
+    groups: dict[tuple[frozenset[str], bool], list[int]] = {}
+    for learner_id, concerns in moves.items():
+        groups.setdefault((frozenset(concerns), learner_id in plan_ids), []).append(learner_id)
+    for (concerns, plan), learner_ids in groups.items():
+        User.objects.filter(pk__in=learner_ids).update(**_moved(concerns, plan=plan))
+
+
+def _moved(concerns, *, plan: bool) -> dict[str, F]:
+    fields = ["record_version", *(User.version_field(name) for name in sorted(concerns))]
+    if plan:
+        fields.append("plan_version")
+    return {field: F(field) + 1 for field in fields}
 
 
 def touch_everyone() -> None:
     """The curriculum changed: every learner's pages and plans name modules and checkpoints."""
-    User.objects.update(record_version=F("record_version") + 1, plan_version=F("plan_version") + 1)
+    User.objects.update(**_moved(EVERY_CONCERN, plan=True))
 
 
 class RecordVersionMiddleware:
@@ -216,7 +276,8 @@ def learner_of(row) -> int | None:
 
 
 def owned_row_changed(sender, instance, **kwargs) -> None:
-    touch(learner_of(instance), plan=instance._meta.label_lower in PLAN_SHAPE)
+    label = instance._meta.label_lower
+    touch(learner_of(instance), plan=label in PLAN_SHAPE, label=label)
 
 
 def curriculum_changed(sender, **kwargs) -> None:
