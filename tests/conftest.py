@@ -3,14 +3,45 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# --- the live server ------------------------------------------------------------------------
+
+
+class _OneRequestAtATimeOnSharedSQLite(ThreadedWSGIServer):
+    """The live server, answering one request at a time when its threads share the test's
+    in-memory SQLite connection (`connections_override`). One sqlite3 connection used from two
+    threads at once fails ("bad parameter or other API misuse"): a page's two requests on load
+    (the unread count and the inbox's "seen") raced and logged a mentor out mid-journey. The
+    lock is per request, not per connection, so a browser's keep-alive connection never holds
+    the others up. On PostgreSQL each thread has its own connection: nothing is serialised."""
+
+    _lock = threading.Lock()
+
+    def set_app(self, application) -> None:
+        if not self.connections_override:
+            return super().set_app(application)
+        lock = self._lock
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        return super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeOnSharedSQLite
 
 
 # --- which tests run on which database ------------------------------------------------------
