@@ -108,13 +108,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     # exported.
     plan_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Each moves with the writes that can change one concern's cached sections — the hours, the
-    # failures, the runs, the papers on the dashboard — and with `record_version` otherwise
+    # failures, the runs, the papers, the reviews on the dashboard — and with `record_version` otherwise
     # (learners/web/pagecache.py, CONCERNS), so a tick leaves the charts cached. Server state.
     sessions_version = models.PositiveBigIntegerField(default=0, editable=False)
     failures_version = models.PositiveBigIntegerField(default=0, editable=False)
     runs_version = models.PositiveBigIntegerField(default=0, editable=False)
     papers_version = models.PositiveBigIntegerField(default=0, editable=False)
-    CONCERN_VERSIONS = ("sessions_version", "failures_version", "runs_version", "papers_version")
+    review_version = models.PositiveBigIntegerField(default=0, editable=False)
+    CONCERN_VERSIONS = (
+        "sessions_version",
+        "failures_version",
+        "runs_version",
+        "papers_version",
+        "review_version",
+    )
 
     objects = UserManager()
 

@@ -22,6 +22,8 @@ from learners.mentors.models import Comment, Mentorship
 from learners.models import ModuleProgress, PlanPause, StudySession, User
 from learners.papers.models import Entry
 from learners.record.models import Failure
+from learners.review import summary as review_summary
+from learners.review.models import Card, Kind, PausedModule
 from learners.web import pagecache
 from tests.access_experiments import make_run
 from tests.factories import make_learner, make_modules, make_paper, make_plan
@@ -52,6 +54,13 @@ def world(client, alice):
         learner=alice, module=paper, defaults={"status": "in_progress"}
     )
     Entry.objects.create(learner=alice, module=paper, kind="claim", section="§1", words="Mine")
+    Card.objects.create(
+        learner=alice,
+        kind=Kind.QUESTION,
+        module=modules[0],
+        question="What does the forget gate do?",
+        due=timezone.now() + timedelta(hours=2),
+    )
     client.force_login(alice)
     return {"alice": alice, "modules": modules, "paper": paper, "plan": plan}
 
@@ -137,6 +146,16 @@ def _entry(client, world):
     )
 
 
+def _card(client, world):
+    Card.objects.create(
+        learner=world["alice"], kind=Kind.QUESTION, module=world["modules"][1], question="Why?"
+    )
+
+
+def _pause_reviews(client, world):
+    PausedModule.objects.create(learner=world["alice"], module=world["modules"][0])
+
+
 def _pause(client, world):
     today = world["alice"].local_today()
     PlanPause.objects.create(
@@ -177,6 +196,8 @@ WRITES = {
     "failure": _failure,
     "run": _run,
     "ledger entry": _entry,
+    "question card": _card,
+    "reviews paused": _pause_reviews,
     "pause": _pause,
     "account": _account,
     "mentor comment": _mentor_comment,
@@ -219,6 +240,8 @@ def test_a_status_moves_the_papers_in_progress_and_where_the_capture_form_starts
 
 
 def test_a_tick_moves_the_record_and_leaves_every_concern_alone(client, world):
+    _tick(client, world)  # the first tick of a checkpoint makes its review card
+    _tick(client, world, ticked=False)
     before = versions(world["alice"])
     _tick(client, world)
     after = versions(world["alice"])
@@ -228,14 +251,23 @@ def test_a_tick_moves_the_record_and_leaves_every_concern_alone(client, world):
     }
 
 
+def test_the_first_tick_of_a_checkpoint_moves_the_reviews_with_its_new_card(client, world):
+    before = versions(world["alice"])
+    _tick(client, world)
+    after = versions(world["alice"])
+    assert {k for k in User.CONCERN_VERSIONS if after[k] != before[k]} == {"review_version"}
+
+
 @pytest.mark.parametrize(
     ("write", "moved"),
     [
         (_session, {"sessions_version"}),
-        (_failure, {"failures_version"}),
+        (_failure, {"failures_version", "review_version"}),  # a lesson card needs its lesson
         (_run, {"runs_version"}),
         (_entry, {"papers_version"}),
-        (_status, {"failures_version", "papers_version"}),
+        (_status, {"failures_version", "papers_version", "review_version"}),  # a card for it
+        (_card, {"review_version"}),
+        (_pause_reviews, set(User.CONCERN_VERSIONS)),  # not listed either
         (_confidence, set()),
         (_note, set()),
         (_pause, set(User.CONCERN_VERSIONS)),  # not listed: every concern moves
@@ -251,16 +283,31 @@ def test_each_write_moves_the_concerns_it_can_change(client, world, write, moved
     assert {k for k in User.CONCERN_VERSIONS if after[k] != before[k]} == moved
 
 
-def test_the_first_dashboard_after_a_tick_builds_only_the_plan_and_review_again(client, world):
+def test_the_first_dashboard_after_a_tick_builds_only_the_plan_again(client, world):
+    _tick(client, world)  # its review card is made
+    _tick(client, world, ticked=False)
     cold, _ = afresh(client)
     _tick(client, world)
-    after_tick, _ = dashboard(client)
-    # The hours (2 queries), recent sessions, failures (3), runs and papers (3) come from the
-    # cache: what is read again is the plan, its progress and ticks, the review, the timer.
-    assert after_tick <= cold - 9
-    for ticked in (False, True, False):  # the same count each time: nothing accumulates
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/")
+    read = [query["sql"].split(" FROM ")[1].split()[0].strip('"') for query in captured]
+    # The session, the user, the plan and its pauses, progress, ticks, the hours logged since
+    # the plan began (its pace) and the timer; the hours card, recent sessions, reviews,
+    # failures, runs and papers are cached.
+    assert read == [
+        "django_session",
+        "learners_user",
+        "learners_plan",
+        "learners_planpause",
+        "learners_moduleprogress",
+        "learners_checkpointtick",
+        "learners_studysession",
+        "learners_timer",
+    ], read
+    assert cold >= len(read) + 15
+    for ticked in (False, True, False):  # the same each time: nothing accumulates
         _tick(client, world, ticked)
-        assert dashboard(client)[0] == after_tick
+        assert dashboard(client)[0] == len(read)
 
 
 def test_a_bulk_write_that_calls_touch_moves_every_concern(world):
@@ -293,5 +340,18 @@ def test_a_section_is_not_served_to_another_day(client, world, time_machine):
     dashboard(client)
     time_machine.move_to(timezone.now() + timedelta(days=1))
     _, served = dashboard(client)
+    _, built = afresh(client)
+    assert _without_tokens(served) == _without_tokens(built)
+
+
+def test_the_reviews_are_kept_only_until_the_next_card_falls_due(client, world, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    dashboard(client)
+    _note(client, world)  # the page is built again; the reviews' concern is left alone
+    cached, _ = dashboard(client)
+    _note(client, world)
+    time_machine.shift(timedelta(hours=2, minutes=1))  # the card is due now
+    rebuilt, served = dashboard(client)
+    assert rebuilt == cached + review_summary.DASHBOARD_QUERIES
     _, built = afresh(client)
     assert _without_tokens(served) == _without_tokens(built)

@@ -55,6 +55,9 @@ class Today:
     minutes: int  # about how long today's cards take
     restart: bool  # whether to offer the gentle restart
     next_at: datetime | None  # when the next card falls due, if none is due now
+    # When these numbers next change by the clock alone (the next card falling due), if ever
+    # today: a page that shows them may be kept until then (the dashboard's review section).
+    changes_at: datetime | None = None
 
     @property
     def later_today(self) -> int:
@@ -98,6 +101,7 @@ def today(learner: User, now: datetime | None = None) -> Today:
         minutes=math.ceil(due_today * seconds / 60) if due_today else 0,
         restart=overdue > learner.daily_reviews and away,
         next_at=None if due_now else next_at,
+        changes_at=next_at,
     )
 
 

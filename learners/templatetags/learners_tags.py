@@ -28,24 +28,31 @@ def learnercache(parser, token):
     """`{% learnercache "name" %}…{% endlearnercache %}`: the section, rendered once per version
     of the learner's record and date (learners/web/pagecache.py). With a concern,
     `{% learnercache "name" "sessions" %}`, once per version of that concern
-    (`pagecache.CONCERNS`). Only a logged-in GET reads or fills the cache; a form sent back with
-    its errors always renders afresh."""
+    (`pagecache.CONCERNS`); with `until=<a time>`, read after the section rendered, it is kept
+    only until then (what the clock alone changes). Only a logged-in GET reads or fills the
+    cache; a form sent back with its errors always renders afresh."""
     bits = token.split_contents()
+    until = None
+    if len(bits) == 4 and bits[3].startswith("until="):
+        until = parser.compile_filter(bits.pop()[len("until=") :])
     if len(bits) not in (2, 3):
-        raise template.TemplateSyntaxError("learnercache takes a name and perhaps a concern")
+        raise template.TemplateSyntaxError(
+            "learnercache takes a name, perhaps a concern, and perhaps until=<a time> after it"
+        )
     concern = bits[2].strip("\"'") if len(bits) == 3 else None
     if concern is not None and concern not in pagecache.CONCERNS:
         raise template.TemplateSyntaxError(f"learnercache: no concern named {concern!r}")
     nodelist = parser.parse(("endlearnercache",))
     parser.delete_first_token()
-    return LearnerCacheNode(nodelist, parser.compile_filter(bits[1]), concern)
+    return LearnerCacheNode(nodelist, parser.compile_filter(bits[1]), concern, until)
 
 
 class LearnerCacheNode(template.Node):
-    def __init__(self, nodelist, name, concern: str | None = None) -> None:
+    def __init__(self, nodelist, name, concern: str | None = None, until=None) -> None:
         self.nodelist = nodelist
         self.name = name
         self.concern = concern
+        self.until = until
 
     def render(self, context) -> str:
         request = context.get("request")
@@ -56,7 +63,8 @@ class LearnerCacheNode(template.Node):
         html = pagecache.get(request, name, self.concern)
         if html is None:
             html = self.nodelist.render(context)
-            pagecache.put(request, name, html, self.concern)
+            until = self.until.resolve(context) if self.until else None
+            pagecache.put(request, name, html, self.concern, until)
         # Rendered by our own templates, which escape what they show; fresh() only swaps tokens.
         return mark_safe(html)  # noqa: S308
 

@@ -25,13 +25,14 @@ status or a session leaves valid; `plan_written()` tells a request that changed 
 itself not to read the one cached before.
 
 Some sections are kept under the version of one *concern* instead (`CONCERNS`): the dashboard's
-hours, failures, runs and papers. Inside a page whose whole cached copy a write made stale, they
-are served again when the write could not have changed them: after a tick, the first dashboard
+hours, failures, runs, papers and reviews. Inside a page whose whole cached copy a write made
+stale, they are served again when the write could not have changed them: after a tick, the first dashboard
 builds its plan and review again, not its charts, failures, runs and papers. Each concern names
 the owned rows whose writes can't change what it shows; a write of any other row (a kind of row
 added later too) moves it, and so do every `touch()`, every account save and every curriculum
 change. Its version is a column of the user (`<concern>_version`), read with the user like the
-others.
+others. A section the clock changes too (the reviews due, when the next card falls due) is kept
+only until then.
 
 A cached section may hold forms: on the way out every CSRF token and double-submit key in it is
 made anew (`fresh`), so no two responses share a token and no two forms share a key.
@@ -42,12 +43,14 @@ from __future__ import annotations
 import hashlib
 import re
 from contextvars import ContextVar
+from datetime import datetime
 
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.utils import timezone
 
 from learners.lib.ownership import OWNED
 from learners.lib.submissions import FIELD, new_key
@@ -99,12 +102,24 @@ def key(request: HttpRequest, name: str, concern: str | None = None) -> str:
 
 
 def get(request: HttpRequest, name: str, concern: str | None = None) -> str | None:
-    html = caches[CACHE].get(key(request, name, concern))
-    return None if html is None else fresh(html, request)
+    kept = caches[CACHE].get(key(request, name, concern))
+    if kept is None:
+        return None
+    until, html = kept
+    if until is not None and timezone.now() >= until:
+        return None  # the clock has changed what it shows
+    return fresh(html, request)
 
 
-def put(request: HttpRequest, name: str, html: str, concern: str | None = None) -> None:
-    caches[CACHE].set(key(request, name, concern), html, TIMEOUT)
+def put(
+    request: HttpRequest,
+    name: str,
+    html: str,
+    concern: str | None = None,
+    until: datetime | None = None,
+) -> None:
+    """Keep a section; `until` is when the clock alone changes what it shows, if it can."""
+    caches[CACHE].set(key(request, name, concern), (until, html), TIMEOUT)
 
 
 def fresh(html: str, request: HttpRequest) -> str:
@@ -142,6 +157,11 @@ CONCERNS: dict[str, frozenset[str]] = {
     "runs": frozenset(_STUDY | _STATUS | _SESSIONS | _FAILURES | _PAPERS),
     # papers in progress (a status decides which) and how much of each ledger is owned
     "papers": frozenset(_STUDY | _SESSIONS | _FAILURES | _RUNS),
+    # the cards due today: cards, reviews and paused modules, and a failure's lesson (a lesson
+    # card without one is never asked); a tick, a status or an entry that makes a card writes it
+    "review": frozenset(
+        _STUDY - {"review.card", "review.review"} | _STATUS | _SESSIONS | _RUNS | _PAPERS
+    ),
 }
 EVERY_CONCERN = frozenset(CONCERNS)
 
