@@ -256,21 +256,27 @@ def _median(
 
 
 def _page_weight(client, who: str = "the bench's learner") -> None:
-    """The dashboard's HTML plus every stylesheet and script it links: uncompressed, and
-    compressed as whitenoise's collectstatic does it (Brotli, gzip -9) for the static files.
+    """The dashboard's HTML plus every stylesheet and script it links, and the stylesheets those
+    import: uncompressed, and compressed as whitenoise's collectstatic does it (Brotli, gzip -9)
+    for the static files.
     gunicorn sends the HTML itself uncompressed (no GZipMiddleware); its compressed sizes are
     what a proxy that compresses HTML would send."""
     from django.contrib.staticfiles import finders
     from whitenoise.compress import Compressor
 
     html = client.get("/").content
-    assets = re.findall(rb'(?:href|src)="/static/([^"?]+\.(?:css|js))"', html)
+    assets = [a.decode() for a in re.findall(rb'(?:href|src)="/static/([^"?]+\.(?:css|js))"', html)]
     sizes = {}
     brotli_total = gzip_total = 0
-    for asset in assets:
-        name = asset.decode()
+    for name in assets:
         found = finders.find(name) or finders.find(re.sub(r"\.[0-9a-f]{12}\.", ".", name))
         data = Path(found).read_bytes() if found else b""
+        # A stylesheet's @import is fetched too (app.css imports highlight.css): appended, so
+        # this loop reaches it, and counted once.
+        folder = name.rpartition("/")[0]
+        for imported in re.findall(rb'@import url\("([^"]+\.css)"\)', data):
+            if (path := f"{folder}/{imported.decode()}".lstrip("/")) not in assets:
+                assets.append(path)
         sizes[name] = len(data)
         brotli_total += len(Compressor.compress_brotli(data))
         gzip_total += len(Compressor.compress_gzip(data))

@@ -59,7 +59,7 @@ CACHE = "fragments"
 CACHE_TIMEOUT = 24 * 60 * 60
 # Part of every key: change it when a chart's drawing changes, so that a shared cache never
 # serves a chart drawn by the code before.
-DRAWING = 1
+DRAWING = 2
 
 
 def cached(draw: Callable[..., SafeString], *args, **kwargs) -> SafeString:
@@ -140,7 +140,7 @@ def weekly_hours_chart(
         if hours > 0:
             parts.append(
                 format_html(
-                    '<text class="{}" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    '<text class="{}" x="{}" y="{}">{}</text>',  # centred by charts.css
                     "chart-value chart-value-current" if is_current else "chart-value",
                     coord(center),
                     coord(PLOT_BOTTOM - height - 4),
@@ -151,7 +151,7 @@ def weekly_hours_chart(
         if count <= ALL_LABELS_UP_TO or (count - 1 - index) % 2 == 0 or is_current:
             parts.append(
                 format_html(
-                    '<text class="{}" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    '<text class="{}" x="{}" y="{}">{}</text>',  # centred by charts.css
                     "chart-label chart-label-current" if is_current else "chart-label",
                     coord(center),
                     coord(PLOT_BOTTOM + 16),
@@ -182,7 +182,7 @@ def weekly_hours_chart(
         message = "No study logged in these weeks yet" if weeks else "No weeks to show yet"
         parts.append(
             format_html(
-                '<text class="chart-empty" x="{}" y="{}" text-anchor="middle">{}</text>',
+                '<text class="chart-empty" x="{}" y="{}">{}</text>',  # centred by charts.css
                 coord((PLOT_LEFT + PLOT_RIGHT) / 2),
                 coord(PLOT_TOP + plot_height / 2),
                 message,
@@ -278,16 +278,16 @@ def activity_heatmap(
 
     parts: list[SafeString] = []
     for column, label in _month_labels(first, weeks):
-        x, anchor = GRID_LEFT + column * PITCH, "start"
+        x, anchor = GRID_LEFT + column * PITCH, ""  # SVG's default anchor is the start
         if x + MONTH_LABEL_WIDTH > width:
             # A month starting in the last column: right-align so it isn't cut off.
-            x, anchor = width - 1, "end"
+            x, anchor = width - 1, ' text-anchor="end"'
         parts.append(
             format_html(
-                '<text class="chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
+                '<text class="chart-label" x="{}" y="{}"{}>{}</text>',
                 coord(x),
                 coord(GRID_TOP - 6),
-                anchor,
+                SafeString(anchor),
                 label,
             )
         )
