@@ -258,23 +258,28 @@ def _drain_with_workers(sink, workers: int) -> tuple[float, float, float, str]:
     )
     enqueue = time.perf_counter() - started
     assert f"queued for workers {LEARNERS}" in queued.stdout + queued.stderr, queued.stdout
+    # Each worker logs to its own file, as a service manager would keep it. Not a pipe: the
+    # tasks framework logs two lines a task, and a pipe read only after the first worker exits
+    # fills (64 KB) and stalls the second worker on a write (what made 2026-12-03's fan-out
+    # look flat above 300 learners).
+    logs = [_support.scratch_dir() / f"db-worker-{number}.txt" for number in range(workers)]
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
-            cwd=_support.ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(workers)
-    ]
-    for process in processes:
-        _, errors = process.communicate()
-        if process.returncode != 0:
-            raise SystemExit(f"db_worker failed:\n{errors}")
+    processes = []
+    for log in logs:
+        with log.open("w") as out:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+                    cwd=_support.ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    for process, log in zip(processes, logs, strict=True):
+        if process.wait() != 0:
+            raise SystemExit(f"db_worker failed:\n{log.read_text()[-4000:]}")
     drained = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
