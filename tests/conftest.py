@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
 from django.test.testcases import LiveServerThread
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,6 +40,15 @@ class _OneRequestAtATimeOnSharedSQLite(ThreadedWSGIServer):
                 return application(environ, start_response)
 
         return super().set_app(one_at_a_time)
+
+    def _close_connections(self) -> None:
+        # The shared connections are the test thread's, and it closes them. A request thread
+        # still open on a keep-alive connection when the server stops would otherwise try to
+        # close them after the sharing ended, and warn with a traceback in a later test.
+        shared = self.connections_override or {}
+        for connection in connections.all(initialized_only=True):
+            if connection.alias not in shared:
+                connection.close()
 
 
 LiveServerThread.server_class = _OneRequestAtATimeOnSharedSQLite
