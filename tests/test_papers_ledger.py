@@ -165,6 +165,38 @@ def test_a_retired_item_keeps_its_entry_but_no_longer_counts(client, alice):
     assert Entry.objects.filter(learner=alice).count() == 3
 
 
+def test_the_dashboards_count_of_each_paper_is_the_module_pages(alice, bob):
+    """for_dashboard counts in one query what for_module counts from the rows: checked
+    authored and own entries, an unopened item, a retired item's entry, another learner's."""
+    from django.utils import timezone
+
+    from curriculum.models import LedgerItem
+    from learners.models import ModuleProgress, Status
+
+    first, second, done = (make_paper(n, slug=f"paper-{n}") for n in (4, 2, 1))
+    entries = _entries(alice, first)
+    for entry in entries[:3]:  # item-0 (to be retired), item-1 and item-2 checked
+        ledger.move(entry)
+        ledger.move(entry, how="hand")
+    own = ledger.add(alice, first, kind="symbol", section="§9", words="mine")
+    ledger.add(alice, first, kind="symbol", section="§9", words="mine, not yet")
+    ledger.move(own)
+    ledger.move(own, how="hand")
+    LedgerItem.objects.filter(module=first, key="item-0").update(retired_at=timezone.now())
+    for entry in _entries(bob, first):  # another learner's checks count for nobody else
+        ledger.move(entry)
+        ledger.move(entry, how="hand")
+    ModuleProgress.objects.create(learner=alice, module=second, status=Status.IN_PROGRESS)
+    _entries(alice, done)
+    ModuleProgress.objects.create(learner=alice, module=done, status=Status.DONE)
+
+    shown = {row.module.slug: (row.owned, row.total) for row in ledger.for_dashboard(alice)}
+    module_ledger = ledger.for_module(alice, first)
+    # paper-4: item-1, item-2 and the own entry checked; 3 active items and 2 own entries
+    assert shown == {"paper-4": (3, 5), "paper-2": (0, 2)}
+    assert shown["paper-4"] == (module_ledger.owned, module_ledger.total)
+
+
 def test_passes_have_a_status_and_the_time_logged_against_each(client, alice):
     paper = make_paper(1, passes=[{"key": "skim", "name": "Skim"}, {"key": "code", "name": "Code"}])
     client.force_login(alice)

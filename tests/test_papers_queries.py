@@ -66,7 +66,7 @@ def test_the_dashboards_papers_cost_the_same_whatever_the_ledgers_size(
     paper = _ledger_of(alice, size)
     make_plan(alice, [*modules, paper])
     client.force_login(alice)
-    # as in tests/test_dashboard.py, with the papers in progress and their counts (3)
+    # as in tests/test_dashboard.py, with the papers in progress and their counts (1)
     with django_assert_num_queries(
         14
         + record.DASHBOARD_QUERIES

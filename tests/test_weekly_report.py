@@ -335,10 +335,10 @@ def test_the_query_count_does_not_grow_with_history(db, django_assert_num_querie
     # plan; plan state (items+modules, checkpoints, progress, ticks, prerequisites); minutes by
     # day; hours since the start; pauses; ticks this week; failures and lessons this week; the
     # reminder; runs this week; the best change on a primary metric; the week's reviews and
-    # the reviewed cards' memory; the papers in progress (3) and the ledger entries checked;
-    # the mentors' comments and answers of the week
+    # the reviewed cards' memory; the papers in progress with their counts (1) and the ledger
+    # entries checked; the mentors' comments and answers of the week
     with django_assert_num_queries(REPORT_QUERIES):
         report = build_report(ada, date(2026, 2, 23), datetime(2026, 3, 2, 8, tzinfo=UTC))
-    assert REPORT_QUERIES == 21
+    assert REPORT_QUERIES == 19
     in_week = sum(date(2026, 2, 23) <= day <= date(2026, 3, 1) for day in days)
     assert (report.runs, len(report.failures)) == (in_week, in_week)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -41,9 +41,9 @@ from learners.web.pagecache import touch
 # active items, the learner's entries (+2 the first time: make the missing, read again),
 # the state history, the passes' statuses, minutes per pass, the learner's runs to link
 MODULE_QUERIES = 6
-# the papers in progress, their entries' counts, their authored items' counts
-DASHBOARD_QUERIES = 3
-# the papers in progress (3), entries checked this week
+# the papers in progress with their entries' and authored items' counts
+DASHBOARD_QUERIES = 1
+# the papers in progress (1), entries checked this week
 WEEK_QUERIES = DASHBOARD_QUERIES + 1
 RUNS_OFFERED = 20
 
@@ -235,9 +235,19 @@ def _counting(queryset):
     return queryset.filter(Q(item_key="") | Exists(active_item))
 
 
+def _count(queryset):
+    """A correlated `SELECT COUNT(*)` of `queryset`, one number a row (0 when nothing matches:
+    no GROUP BY, so the subquery always answers one row)."""
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
 def for_dashboard(learner: User) -> list[PaperProgress]:
     """Papers in progress: those with ledger entries or marked in progress, not done or skipped.
-    Owned N of M counts authored items the learner hasn't opened yet too."""
+    Owned N of M counts authored items the learner hasn't opened yet too.
+
+    One query: the counts are correlated subqueries of each paper's row. Each count used to be
+    a query of its own filtering on the in-flight papers, and Django compiling those nested
+    subqueries cost more than the database running them (bench/RESULTS.md, 2026-12-04)."""
     started = Entry.objects.filter(learner=learner).values("module")
     in_progress = ModuleProgress.objects.filter(learner=learner, status=Status.IN_PROGRESS).values(
         "module"
@@ -245,38 +255,27 @@ def for_dashboard(learner: User) -> list[PaperProgress]:
     finished = ModuleProgress.objects.filter(
         learner=learner, status__in=[Status.DONE, Status.SKIPPED]
     ).values("module")
-    in_flight = (
+    counting = _counting(Entry.objects.filter(learner=learner, module=OuterRef("pk")))
+    papers = (
         Module.objects.active()
         .filter(kind=Kind.PAPER)
         .filter(Q(pk__in=started) | Q(pk__in=in_progress))
         .exclude(pk__in=finished)
-    )
-    papers = list(in_flight.only("id", "slug", "title").order_by("title"))
-    # The counts filter on the same subquery, not on a list of ids: a query with
-    # `module_id__in=[]` is never sent, and the count of queries would depend on the record.
-    modules = in_flight.values("pk")
-    counts = {
-        row["module"]: row
-        for row in _counting(Entry.objects.filter(learner=learner, module__in=modules))
-        .values("module")
+        .only("id", "slug", "title")
         .annotate(
-            checked=Count("id", filter=Q(state=State.CHECKED)),
-            own=Count("id", filter=Q(item_key="")),
+            n_checked=_count(counting.filter(state=State.CHECKED)),
+            n_own=_count(counting.filter(item_key="")),
+            n_items=_count(
+                LedgerItem.objects.filter(module=OuterRef("pk"), retired_at__isnull=True)
+            ),
         )
-        .order_by()
-    }
-    items = dict(
-        LedgerItem.objects.filter(module__in=modules, retired_at__isnull=True)
-        .values("module")
-        .annotate(count=Count("id"))
-        .order_by()
-        .values_list("module", "count")
+        .order_by("title")
     )
     return [
         PaperProgress(
             module=paper,
-            owned=counts.get(paper.pk, {}).get("checked", 0),
-            total=items.get(paper.pk, 0) + counts.get(paper.pk, {}).get("own", 0),
+            owned=paper.n_checked,
+            total=paper.n_items + paper.n_own,
         )
         for paper in papers
     ]
