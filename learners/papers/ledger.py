@@ -245,9 +245,9 @@ def for_dashboard(learner: User) -> list[PaperProgress]:
     """Papers in progress: those with ledger entries or marked in progress, not done or skipped.
     Owned N of M counts authored items the learner hasn't opened yet too.
 
-    One query: the counts are correlated subqueries of each paper's row. Each count used to be
-    a query of its own filtering on the in-flight papers, and Django compiling those nested
-    subqueries cost more than the database running them (bench/RESULTS.md, 2026-12-04)."""
+    One query: the counts are correlated subqueries of each paper's row, not queries of their
+    own on the in-flight papers. That saves two round trips; Django's cost of building the
+    subqueries stays about the same (bench/RESULTS.md, 2026-12-04)."""
     started = Entry.objects.filter(learner=learner).values("module")
     in_progress = ModuleProgress.objects.filter(learner=learner, status=Status.IN_PROGRESS).values(
         "module"
@@ -255,7 +255,7 @@ def for_dashboard(learner: User) -> list[PaperProgress]:
     finished = ModuleProgress.objects.filter(
         learner=learner, status__in=[Status.DONE, Status.SKIPPED]
     ).values("module")
-    counting = _counting(Entry.objects.filter(learner=learner, module=OuterRef("pk")))
+    mine = Entry.objects.filter(learner=learner, module=OuterRef("pk"))
     papers = (
         Module.objects.active()
         .filter(kind=Kind.PAPER)
@@ -263,8 +263,8 @@ def for_dashboard(learner: User) -> list[PaperProgress]:
         .exclude(pk__in=finished)
         .only("id", "slug", "title")
         .annotate(
-            n_checked=_count(counting.filter(state=State.CHECKED)),
-            n_own=_count(counting.filter(item_key="")),
+            n_checked=_count(_counting(mine).filter(state=State.CHECKED)),
+            n_own=_count(mine.filter(item_key="")),  # own entries always count
             n_items=_count(
                 LedgerItem.objects.filter(module=OuterRef("pk"), retired_at__isnull=True)
             ),
